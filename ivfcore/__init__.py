@@ -1,0 +1,20 @@
+"""ivfcore: a small inverted-file (IVF) vector index engine written to be read and taught.
+
+Public API (see DESIGN.md): datasets, k-means training with history, IVF-Flat search with
+traces, exact search, recall and list-size statistics.
+"""
+
+from .datasets import KINDS, Dataset, make_dataset
+from .errors import InputError
+from .ivf import IVFIndex, QueryTrace, SearchResult, build_ivf
+from .kmeans import EMPTY_STRATEGIES, INITS, KMeansResult, KMeansStep, Repair, train_kmeans
+from .knn import brute_force_knn, recall_at_k
+from .loading import MAX_BYTES, load_vectors
+from .stats import SizeStats, size_stats
+
+__all__ = [
+    "Dataset", "EMPTY_STRATEGIES", "INITS", "IVFIndex", "InputError", "KINDS", "KMeansResult",
+    "KMeansStep", "MAX_BYTES", "QueryTrace", "Repair", "SearchResult", "SizeStats",
+    "brute_force_knn", "build_ivf", "load_vectors", "make_dataset", "recall_at_k",
+    "size_stats", "train_kmeans",
+]

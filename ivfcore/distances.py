@@ -1,0 +1,79 @@
+"""Squared-L2 distances in row chunks, so memory stays bounded whatever n is.
+
+Every distance here is ``|x|^2 - 2 x.c + |c|^2``: one matrix product per chunk, never the
+``(n, k, d)`` difference array that the naive broadcast builds.
+"""
+
+import numpy as np
+
+# Each chunk's (rows, k) distance block holds at most this many floats (16 MB in float32).
+CHUNK_ELEMENTS = 1 << 22
+
+
+def squared_norms(x):
+    """Row-wise ``|x_i|^2`` of a 2-D array, in the array's dtype."""
+    return np.einsum("ij,ij->i", x, x)
+
+
+def chunk_rows(n_cols):
+    """How many rows a chunk takes when each row produces ``n_cols`` distances."""
+    return max(1, CHUNK_ELEMENTS // max(1, n_cols))
+
+
+def pairwise_sq_l2(a, b, a_norms=None, b_norms=None):
+    """Full ``(len(a), len(b))`` squared-L2 matrix; callers keep ``len(a)`` chunk-sized."""
+    if a_norms is None:
+        a_norms = squared_norms(a)
+    if b_norms is None:
+        b_norms = squared_norms(b)
+    d = a @ b.T
+    d *= -2
+    d += a_norms[:, None]
+    d += b_norms[None, :]
+    np.maximum(d, 0, out=d)  # rounding can make tiny negatives
+    return d
+
+
+def nearest(x, c, x_norms=None, c_norms=None):
+    """Index of and squared distance to the nearest row of ``c`` for every row of ``x``.
+
+    Works through ``x`` in chunks of :func:`chunk_rows` rows; ties go to the lowest index,
+    as with ``argmin``.
+    """
+    n = x.shape[0]
+    if x_norms is None:
+        x_norms = squared_norms(x)
+    if c_norms is None:
+        c_norms = squared_norms(c)
+    labels = np.empty(n, dtype=np.int64)
+    dist = np.empty(n, dtype=x.dtype)
+    step = chunk_rows(c.shape[0])
+    ct = np.ascontiguousarray(c.T)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        block = x[start:stop] @ ct
+        block *= -2
+        block += c_norms[None, :]
+        lab = np.argmin(block, axis=1)
+        labels[start:stop] = lab
+        best = np.take_along_axis(block, lab[:, None], axis=1)[:, 0]
+        best += x_norms[start:stop]
+        dist[start:stop] = best
+    np.maximum(dist, 0, out=dist)
+    return labels, dist
+
+
+def smallest_k(d, k):
+    """Column indices of the ``k`` smallest entries of each row of ``d``, sorted ascending.
+
+    ``k`` may exceed the row length; the result is then as wide as the row.
+    """
+    k = min(k, d.shape[1])
+    if k == 0:
+        return np.empty((d.shape[0], 0), dtype=np.int64)
+    if k < d.shape[1]:
+        part = np.argpartition(d, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(d.shape[1]), d.shape).copy()
+    order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)

@@ -1,0 +1,312 @@
+"""Lloyd's k-means, the training step of an IVF index, with every iteration recorded.
+
+Each iteration assigns every vector to its nearest centroid (in bounded-memory chunks, see
+:mod:`ivfcore.distances`) and moves each centroid to the mean of its vectors. A cluster that
+ends up with no vectors is repaired by one of four strategies, so a learner can compare them.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse
+
+from ._random import as_generator
+from ._validation import as_count, as_number, as_vectors, check_same_dim
+from .distances import nearest, squared_norms
+from .errors import InputError
+
+INITS = ("random", "k-means++")
+EMPTY_STRATEGIES = ("reinit", "split", "farthest", "keep")
+
+# FAISS's rule of thumb: fewer than 39 training vectors per centroid estimates them poorly.
+MIN_POINTS_PER_CENTROID = 39
+# Relative size of the symmetric perturbation used when splitting a cluster (as FAISS).
+SPLIT_EPS = 1.0 / 1024
+
+
+@dataclass(frozen=True)
+class Repair:
+    """How one empty cluster was given a new centroid in one iteration.
+
+    ``source`` is the data vector copied (``reinit``, ``farthest``) or the cluster split
+    (``split``).
+    """
+
+    cluster: int
+    strategy: str
+    source: int
+
+
+@dataclass(frozen=True)
+class KMeansStep:
+    """The state after one iteration; step 0 is the initial centroids and their assignment.
+
+    ``labels`` and ``inertia`` belong to ``centroids`` (the assignment to these centroids).
+    ``shift`` is the Frobenius norm of the centroid move that produced them (0 at step 0).
+    ``repaired`` lists the clusters that were empty and got a new centroid in this step.
+    """
+
+    iteration: int
+    centroids: np.ndarray  # (k, d)
+    labels: np.ndarray  # (n,) smallest integer dtype
+    sizes: np.ndarray  # (k,) int64
+    inertia: float
+    shift: float
+    n_empty: int
+    repaired: np.ndarray  # cluster ids, int64
+    repairs: tuple = ()
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """A trained k-means: final centroids with the assignment that belongs to them."""
+
+    centroids: np.ndarray  # (k, d)
+    labels: np.ndarray  # (n,) int64
+    inertia: float
+    n_iter: int
+    converged: bool
+    history: tuple = ()
+    warnings: tuple = ()
+    init: str = "random"
+    empty: str = "reinit"
+
+    @property
+    def k(self):
+        return self.centroids.shape[0]
+
+    @property
+    def sizes(self):
+        return np.bincount(self.labels, minlength=self.k)
+
+
+def label_dtype(k):
+    """Smallest unsigned integer dtype that holds labels 0..k-1."""
+    for dt in (np.uint8, np.uint16, np.uint32):
+        if k - 1 <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
+
+
+def train_kmeans(
+    x,
+    k,
+    *,
+    init="random",
+    max_iter=100,
+    tol=1e-4,
+    empty="reinit",
+    seed=0,
+    record_history=True,
+):
+    """Train k-means centroids with Lloyd's algorithm.
+
+    Parameters
+    ----------
+    x : array-like, shape (n, d)
+        Training vectors. float64 input is kept in float64, anything else becomes float32.
+    k : int
+        Number of clusters (``nlist`` of the IVF index), 1 <= k <= n.
+    init : {"random", "k-means++"} or array-like of shape (k, d)
+        ``"random"`` picks k distinct data vectors; ``"k-means++"`` seeds with probability
+        proportional to squared distance; an array is used as the initial centroids.
+    max_iter : int
+        Most update steps to run.
+    tol : float
+        Stop once the centroid shift ``||C_new - C_old||_F`` is below ``tol``.
+    empty : {"reinit", "split", "farthest", "keep"}
+        What to do with a cluster that has no vectors: move it to a random data vector;
+        split a large cluster in two (FAISS); move it to the vectors farthest from their
+        centroid (scikit-learn); or leave it empty.
+    seed : int or numpy.random.Generator
+        Source of every random choice.
+    record_history : bool
+        Keep a :class:`KMeansStep` per iteration (step 0 = the initial state).
+
+    Returns
+    -------
+    KMeansResult
+        ``labels`` (n,) are the nearest final centroid of each vector and ``inertia`` their
+        summed squared distances.
+    """
+    x = as_vectors(x, "x")
+    n, d = x.shape
+    k = as_count(k, "k", low=1)
+    if k > n:
+        raise InputError(f"k={k} is larger than the number of vectors n={n}")
+    max_iter = as_count(max_iter, "max_iter", low=0)
+    tol = as_number(tol, "tol", low=0.0)
+    if empty not in EMPTY_STRATEGIES:
+        raise InputError(f"empty={empty!r} must be one of {', '.join(EMPTY_STRATEGIES)}")
+    rng = as_generator(seed)
+
+    warnings = []
+    if n < MIN_POINTS_PER_CENTROID * k:
+        warnings.append(
+            f"Only {n} vectors for k={k} clusters: fewer than {MIN_POINTS_PER_CENTROID} per "
+            f"centroid (you need about {MIN_POINTS_PER_CENTROID * k}), so the centroids are "
+            "poorly estimated."
+        )
+    if isinstance(init, str):
+        if init not in INITS:
+            raise InputError(f"init={init!r} must be one of {', '.join(INITS)} or a (k, d) array")
+        init_name = init
+        x_norms = squared_norms(x)
+        if init == "random":
+            centroids = x[np.sort(rng.choice(n, size=k, replace=False))].copy()
+        else:
+            centroids = _kmeans_plusplus(x, k, rng, x_norms)
+    else:
+        init_name = "given"
+        centroids = as_vectors(init, "init")
+        check_same_dim(x, centroids, "x", "init")
+        if centroids.shape[0] != k:
+            raise InputError(f"init has {centroids.shape[0]} rows but k={k}")
+        centroids = centroids.astype(x.dtype, copy=True)
+        x_norms = squared_norms(x)
+
+    state = _Lloyd(x, x_norms, k, empty, rng)
+    labels, dist = state.assign(centroids)
+    inertia = float(dist.sum(dtype=np.float64))
+    history = []
+    if record_history:
+        history.append(state.step(0, centroids, labels, inertia, 0.0, []))
+
+    converged = False
+    n_iter = 0
+    for it in range(1, max_iter + 1):
+        new_centroids, repairs = state.update(centroids, labels, dist)
+        shift = float(np.linalg.norm((new_centroids - centroids).astype(np.float64)))
+        centroids = new_centroids
+        labels, dist = state.assign(centroids)
+        inertia = float(dist.sum(dtype=np.float64))
+        n_iter = it
+        if record_history:
+            history.append(state.step(it, centroids, labels, inertia, shift, repairs))
+        if shift < tol or shift == 0.0:
+            converged = True
+            break
+
+    n_empty = int(np.count_nonzero(np.bincount(labels, minlength=k) == 0))
+    if n_empty:
+        warnings.append(f"{n_empty} of the {k} clusters are empty at the end of training.")
+    if not converged and max_iter > 0:
+        warnings.append(f"Stopped at max_iter={max_iter} before the shift fell below tol={tol:g}.")
+    return KMeansResult(
+        centroids=centroids,
+        labels=labels,
+        inertia=inertia,
+        n_iter=n_iter,
+        converged=converged,
+        history=tuple(history),
+        warnings=tuple(warnings),
+        init=init_name,
+        empty=empty,
+    )
+
+
+def _kmeans_plusplus(x, k, rng, x_norms):
+    """k-means++ seeding (one candidate per step): next centre ~ squared distance to the chosen."""
+    n = x.shape[0]
+    centres = np.empty((k, x.shape[1]), dtype=x.dtype)
+    first = int(rng.integers(n))
+    centres[0] = x[first]
+    closest = _sq_dist_to(x, x_norms, centres[0])
+    for i in range(1, k):
+        total = float(closest.sum(dtype=np.float64))
+        if total <= 0.0:  # every vector sits on a centre already (duplicates)
+            pick = int(rng.integers(n))
+        else:
+            p = closest.astype(np.float64) / total
+            pick = int(rng.choice(n, p=p))
+        centres[i] = x[pick]
+        np.minimum(closest, _sq_dist_to(x, x_norms, centres[i]), out=closest)
+    return centres
+
+
+def _sq_dist_to(x, x_norms, c):
+    """Squared distance of every row of x to one vector c."""
+    d = x_norms - 2 * (x @ c) + c @ c
+    return np.maximum(d, 0, out=d)
+
+
+class _Lloyd:
+    """One training run's fixed inputs, with the assignment and update steps."""
+
+    def __init__(self, x, x_norms, k, empty, rng):
+        self.x, self.x_norms, self.k, self.empty, self.rng = x, x_norms, k, empty, rng
+        self.n = x.shape[0]
+        self.dtype = label_dtype(k)
+
+    def assign(self, centroids):
+        """Nearest centroid and squared distance for every vector."""
+        return nearest(self.x, centroids, self.x_norms)
+
+    def update(self, centroids, labels, dist):
+        """Means of the clusters, with empty clusters repaired by the chosen strategy."""
+        x, k = self.x, self.k
+        counts = np.bincount(labels, minlength=k)
+        onehot = scipy.sparse.csr_matrix(
+            (np.ones(self.n, dtype=x.dtype), (labels, np.arange(self.n))), shape=(k, self.n)
+        )
+        sums = np.asarray(onehot @ x)
+        empties = np.flatnonzero(counts == 0)
+        repairs = []
+        if len(empties) and self.empty == "farthest":
+            sums, counts = self._take_farthest(sums, counts, labels, dist, empties, repairs)
+        nonzero = counts > 0
+        new = centroids.copy()
+        new[nonzero] = (sums[nonzero] / counts[nonzero, None]).astype(x.dtype)
+        if len(empties) and self.empty == "reinit":
+            for c in empties:
+                src = int(self.rng.integers(self.n))
+                new[c] = x[src]
+                repairs.append(Repair(int(c), "reinit", src))
+        elif len(empties) and self.empty == "split":
+            self._split(new, counts, empties, repairs)
+        return new, repairs
+
+    def _take_farthest(self, sums, counts, labels, dist, empties, repairs):
+        """Move each empty centroid onto one of the vectors farthest from its own centroid."""
+        far = np.argsort(dist, kind="stable")[::-1][: len(empties)]
+        sums, counts = sums.copy(), counts.copy()
+        for c, idx in zip(empties, far):
+            old = labels[idx]
+            if counts[old] > 1:  # never empty the donor cluster
+                sums[old] -= self.x[idx]
+                counts[old] -= 1
+                sums[c] = self.x[idx]
+                counts[c] = 1
+                repairs.append(Repair(int(c), "farthest", int(idx)))
+        return sums, counts
+
+    def _split(self, new, counts, empties, repairs):
+        """FAISS's repair: split a big cluster, chosen with probability ~ (size - 1)."""
+        counts = counts.astype(np.float64).copy()
+        sign = np.where(np.arange(new.shape[1]) % 2 == 0, 1.0, -1.0)
+        for c in empties:
+            weight = np.maximum(counts - 1, 0)
+            if weight.sum() <= 0:
+                continue  # every cluster is a single vector; nothing to split
+            donor = int(self.rng.choice(self.k, p=weight / weight.sum()))
+            base = new[donor].astype(np.float64)
+            new[c] = (base * (1 + SPLIT_EPS * sign)).astype(new.dtype)
+            new[donor] = (base * (1 - SPLIT_EPS * sign)).astype(new.dtype)
+            counts[c] = counts[donor] / 2
+            counts[donor] -= counts[c]
+            repairs.append(Repair(int(c), "split", donor))
+
+    def step(self, it, centroids, labels, inertia, shift, repairs):
+        """A frozen snapshot of one iteration (copies, small label dtype)."""
+        sizes = np.bincount(labels, minlength=self.k)
+        return KMeansStep(
+            iteration=it,
+            centroids=centroids.copy(),
+            labels=labels.astype(self.dtype),
+            sizes=sizes,
+            inertia=inertia,
+            shift=shift,
+            n_empty=int(np.count_nonzero(sizes == 0)),
+            repaired=np.array([r.cluster for r in repairs], dtype=np.int64),
+            repairs=tuple(repairs),
+        )
