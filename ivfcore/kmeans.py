@@ -98,6 +98,7 @@ def train_kmeans(
     empty="reinit",
     seed=0,
     record_history=True,
+    callback=None,
 ):
     """Train k-means centroids with Lloyd's algorithm.
 
@@ -122,6 +123,9 @@ def train_kmeans(
         Source of every random choice.
     record_history : bool
         Keep a :class:`KMeansStep` per iteration (step 0 = the initial state).
+    callback : callable, optional
+        Called as ``callback(step, max_iter)`` with each :class:`KMeansStep` as it is made
+        (also without history), e.g. to draw the first frame or advance a progress bar.
 
     Returns
     -------
@@ -169,8 +173,12 @@ def train_kmeans(
     labels, dist = state.assign(centroids)
     inertia = float(dist.sum(dtype=np.float64))
     history = []
-    if record_history:
-        history.append(state.step(0, centroids, labels, inertia, 0.0, []))
+    if record_history or callback:
+        step = state.step(0, centroids, labels, inertia, 0.0, [])
+        if record_history:
+            history.append(step)
+        if callback:
+            callback(step, max_iter)
 
     converged = False
     n_iter = 0
@@ -181,8 +189,12 @@ def train_kmeans(
         labels, dist = state.assign(centroids)
         inertia = float(dist.sum(dtype=np.float64))
         n_iter = it
-        if record_history:
-            history.append(state.step(it, centroids, labels, inertia, shift, repairs))
+        if record_history or callback:
+            step = state.step(it, centroids, labels, inertia, shift, repairs)
+            if record_history:
+                history.append(step)
+            if callback:
+                callback(step, max_iter)
         if shift < tol or shift == 0.0:
             converged = True
             break

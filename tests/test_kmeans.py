@@ -225,3 +225,13 @@ def test_exercise_preset_trains_in_bounded_memory():
     assert after < 450, f"process peak {after} MB"
     # the index keeps a list-ordered copy of x (51 MB); the naive code would need ~10 GB
     assert after - before < 120, f"training + index grew the peak by {after - before} MB"
+
+
+def test_callback_sees_every_step_as_it_happens():
+    x = ivfcore.make_dataset("blobs", seed=0, n=800, d=4).x
+    seen = []
+    km = train_kmeans(x, 8, seed=0, callback=lambda step, total: seen.append((step.iteration, total)))
+    assert seen == [(s.iteration, 100) for s in km.history]
+    seen.clear()
+    train_kmeans(x, 8, seed=0, record_history=False, callback=lambda s, t: seen.append(s.iteration))
+    assert seen == list(range(km.n_iter + 1))

@@ -1,0 +1,126 @@
+"""2-D views of high-dimensional vectors: PCA (linear, exact transform) or UMAP (neighbourhoods).
+
+Only a sample of the vectors is displayed; the projection is fitted once and then places
+anything else (centroids of every iteration, queries) into the same 2-D space.
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._random import as_generator
+from ._validation import as_count, as_vectors
+from .errors import InputError
+
+METHODS = ("pca", "umap")
+
+
+@dataclass
+class Projection:
+    """A fitted 2-D projection and the sample of vectors it displays.
+
+    ``sample_ids`` (m,) index the original vectors; ``points`` (m, 2) float32 are their
+    positions. ``transform`` places any (r, d) array in the same plane.
+    """
+
+    method: str
+    sample_ids: np.ndarray
+    points: np.ndarray
+    model: object
+    sample: np.ndarray = None  # (m, d) the displayed vectors, for placing new ones (UMAP)
+
+    def transform(self, y):
+        """Positions (r, 2) float32 of new vectors in this projection.
+
+        PCA is exact. UMAP places each vector at the inverse-distance weighted mean of its
+        nearest displayed vectors' positions: the starting point UMAP's own ``transform``
+        refines, here without its per-call optimisation (which costs seconds, and a minute
+        of compilation on first use), so every animation frame's centroids place instantly.
+        """
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        if y.shape[0] == 0:
+            return np.empty((0, 2), dtype=np.float32)
+        if self.method == "pca" or self.sample is None:
+            return np.asarray(self.model.transform(y), dtype=np.float32)
+        return _interpolate(self.sample, self.points, y)
+
+
+def display_sample(n, size, seed=0):
+    """Sorted ids of at most ``size`` vectors out of ``n``, chosen uniformly."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(as_generator(seed).choice(n, size=size, replace=False))
+
+
+def fit_projection(x, method="pca", *, sample_size=5000, seed=0, n_neighbors=15):
+    """Fit a 2-D projection and return the positions of a displayed sample.
+
+    Parameters
+    ----------
+    x : array-like, shape (n, d)
+    method : {"pca", "umap"}
+        PCA is fitted on all vectors; UMAP on the displayed sample only.
+    sample_size : int
+        Most vectors displayed.
+    seed : int or numpy.random.Generator
+    n_neighbors : int
+        UMAP's neighbourhood size.
+
+    Returns
+    -------
+    Projection
+    """
+    x = as_vectors(x, "x", min_rows=2)
+    if method not in METHODS:
+        raise InputError(f"method={method!r} must be one of {', '.join(METHODS)}")
+    sample_size = as_count(sample_size, "sample_size", low=2)
+    rng = as_generator(seed)
+    ids = display_sample(x.shape[0], sample_size, rng)
+    if x.shape[1] == 1:
+        model = _Pad1D()
+    elif method == "pca":
+        from sklearn.decomposition import PCA
+
+        model = PCA(n_components=2, random_state=0).fit(x)
+    else:
+        model = _fit_umap(x[ids], rng, n_neighbors)
+    if method == "pca" or x.shape[1] == 1:
+        return Projection(method, ids, np.asarray(model.transform(x[ids]), dtype=np.float32), model)
+    sample = np.ascontiguousarray(x[ids], dtype=np.float32)
+    return Projection(method, ids, np.asarray(model.embedding_, dtype=np.float32), None, sample)
+
+
+def _interpolate(sample, points, y, n_neighbors=8):
+    """Inverse-distance weighted mean of the 2-D positions of each row's nearest sample rows."""
+    from .knn import brute_force_knn
+
+    d, i = brute_force_knn(sample, y, n_neighbors)
+    w = 1.0 / (np.sqrt(d.astype(np.float64)) + 1e-6)
+    w /= w.sum(axis=1, keepdims=True)
+    return np.einsum("rk,rkc->rc", w, points[i].astype(np.float64)).astype(np.float32)
+
+
+class _Pad1D:
+    """One-dimensional data drawn on a line (x = value, y = 0)."""
+
+    def transform(self, y):
+        return np.c_[y[:, 0], np.zeros(len(y))]
+
+
+def _fit_umap(xs, rng, n_neighbors):
+    """UMAP on the sample; numba's compiled code is cached on disk across processes."""
+    os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".numba_cache"))
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+    import umap  # slow import: kept off every path that does not ask for UMAP
+
+    n_neighbors = max(2, min(n_neighbors, xs.shape[0] - 1))
+    model = umap.UMAP(
+        n_components=2,
+        n_neighbors=n_neighbors,
+        random_state=int(rng.integers(2**31 - 1)),
+        transform_seed=0,
+        low_memory=True,
+    )
+    model.fit(xs)
+    return model
