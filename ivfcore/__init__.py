@@ -11,11 +11,11 @@ from .kmeans import EMPTY_STRATEGIES, INITS, KMeansResult, KMeansStep, Repair, t
 from .knn import brute_force_knn, recall_at_k
 from .loading import MAX_BYTES, load_vectors
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
-from .stats import SizeStats, size_stats
+from .stats import SizeStats, group_occupancy, size_stats
 
 __all__ = [
     "Dataset", "EMPTY_STRATEGIES", "INITS", "IVFIndex", "InputError", "KINDS", "KMeansResult",
     "KMeansStep", "MAX_BYTES", "PROJECTIONS", "Projection", "QueryTrace", "Repair", "SearchResult", "SizeStats",
-    "brute_force_knn", "build_ivf", "fit_projection", "load_vectors", "make_dataset", "recall_at_k",
+    "brute_force_knn", "build_ivf", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans",
 ]

@@ -5,7 +5,9 @@ data, and text is parsed as numbers only.
 """
 
 import io
+import math
 import os
+import re
 
 import numpy as np
 
@@ -77,12 +79,14 @@ def _read_bytes(source):
     elif isinstance(source, (str, os.PathLike)):
         try:
             size = os.path.getsize(source)
-        except OSError as exc:
-            raise InputError(f"cannot open '{source}': {exc.strerror}") from None
-        if size > limit:
-            raise InputError(_too_big(size))
-        with open(source, "rb") as fh:
-            data = fh.read(limit + 1)
+            if size > limit:
+                raise InputError(_too_big(size))
+            with open(source, "rb") as fh:
+                data = fh.read(limit + 1)
+        except (OSError, ValueError) as exc:  # a folder, no permission, a NUL in the path
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"cannot open '{source}': {getattr(exc, 'strerror', None) or exc}") from None
     elif hasattr(source, "read"):
         data = source.read(limit + 1)
         if isinstance(data, str):
@@ -111,7 +115,7 @@ def _parse_npy(data, name):
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
     except Exception as exc:
-        raise InputError(f"'{name}' has a damaged .npy header ({exc})") from None
+        raise InputError(f"'{name}' has a damaged .npy header ({_reason(exc)})") from None
     if dtype.hasobject:
         raise InputError(
             f"'{name}' holds Python objects (a pickle); only plain numeric arrays are accepted"
@@ -120,7 +124,7 @@ def _parse_npy(data, name):
         raise InputError(f"'{name}' holds complex numbers; vectors must be real")
     if dtype.kind not in "biuf" or dtype.fields is not None:
         raise InputError(f"'{name}' holds {dtype} values; vectors must be numbers")
-    count = int(np.prod(shape, dtype=np.float64)) if len(shape) else 1
+    count = math.prod(shape)  # exact: a hostile header's shape can overflow any float
     expected = count * dtype.itemsize
     if count > MAX_VALUES:
         raise InputError(
@@ -136,7 +140,13 @@ def _parse_npy(data, name):
     try:
         return np.load(fh, allow_pickle=False)
     except Exception as exc:
-        raise InputError(f"'{name}' could not be read as .npy ({exc})") from None
+        raise InputError(f"'{name}' could not be read as .npy ({_reason(exc)})") from None
+
+
+def _reason(exc):
+    """The first line of numpy's own reason, without object reprs: it is shown to a learner."""
+    lines = str(exc).strip().splitlines()
+    return re.sub(r"<[^<>]* object at 0x[0-9a-fA-F]+>", "an expression", lines[0] if lines else type(exc).__name__)
 
 
 def _parse_text(data, name, ext):
@@ -163,6 +173,8 @@ def _parse_text(data, name, ext):
         if len(rows) > 1 and not any(_is_number(f) for f in rows[0][1]):
             rows = rows[1:]  # a header of column names
     width = len(rows[0][1])
+    if len(rows) * width > MAX_VALUES:  # before allocating: rows x first-row width can be huge
+        raise InputError(f"'{name}' has more than {MAX_VALUES:,} numbers")
     out = np.empty((len(rows), width), dtype=np.float64)
     for r, (no, fields) in enumerate(rows):
         if len(fields) != width:
@@ -175,6 +187,8 @@ def _parse_text(data, name, ext):
                 out[r, c] = float(f)
             except ValueError:
                 shown = f if len(f) <= 30 else f[:27] + "..."
+                if not shown.isprintable():  # make invisible and direction characters visible
+                    shown = shown.encode("unicode_escape").decode("ascii")
                 raise InputError(
                     f"'{name}' line {no}, column {c + 1}: '{shown}' is not a number"
                 ) from None

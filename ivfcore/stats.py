@@ -67,3 +67,26 @@ def size_stats(sizes, top=5):
         largest=tuple(int(v) for v in s[order]),
         largest_lists=tuple(int(i) for i in order),
     )
+
+
+def group_occupancy(labels, groups, k, n_groups):
+    """How many vectors of each generating group sit in each list.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (n,)
+        List of each vector.
+    groups : array-like of int, shape (n,)
+        Generating group of each vector.
+    k, n_groups : int
+
+    Returns
+    -------
+    ndarray of int64, shape (k, n_groups)
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    groups = np.asarray(groups, dtype=np.int64)
+    if labels.shape != groups.shape:
+        raise InputError(f"labels has shape {labels.shape} but groups has {groups.shape}")
+    flat = np.bincount(labels * n_groups + groups, minlength=k * n_groups)
+    return flat.reshape(k, n_groups)

@@ -30,3 +30,12 @@ def test_one_list_holding_everything_is_k():
 def test_bad_sizes(bad):
     with pytest.raises(InputError):
         size_stats(bad)
+
+
+def test_group_occupancy_by_hand():
+    from ivfcore import group_occupancy
+
+    occ = group_occupancy([0, 0, 1, 2, 2, 2], [0, 1, 1, 0, 0, 1], k=4, n_groups=2)
+    np.testing.assert_array_equal(occ, [[1, 1], [0, 1], [2, 1], [0, 0]])
+    with pytest.raises(InputError):
+        group_occupancy([0, 1], [0], k=2, n_groups=1)

@@ -1,0 +1,24 @@
+"""IVF Lab: an interactive lab for how an inverted-file (IVF) vector index is trained and searched."""
+
+import os
+
+# numba (used by UMAP): a writable on-disk cache and a threading layer safe for several sessions.
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".numba_cache"))
+os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+
+import streamlit as st  # noqa: E402
+
+from ui import sidebar, state  # noqa: E402
+
+st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
+state.init()
+
+PAGES = [
+    st.Page("pages/dataset.py", title="1 · Dataset", icon=":material/scatter_plot:", default=True),
+    st.Page("pages/train.py", title="2 · Train (k-means)", icon=":material/animation:"),
+    st.Page("pages/sizes.py", title="3 · Cluster sizes", icon=":material/bar_chart:"),
+    st.Page("pages/search.py", title="4 · Search", icon=":material/travel_explore:"),
+]
+page = st.navigation(PAGES)
+sidebar.show()
+page.run()

@@ -1,0 +1,90 @@
+import numpy as np
+import streamlit as st
+
+from ui import boot, controls, current, figures, query, state
+
+boot.through_app()
+
+st.title(":material/travel_explore: Search: what a query scans, finds and misses")
+st.markdown(
+    "A query is compared with all nlist centroids, opens the **nprobe** nearest lists and "
+    "computes exact distances only to the vectors stored there. **Click any point** to make "
+    "it the query, or draw one below. Coloured points were scanned, grey ones never looked "
+    "at; green are true neighbours found, red crosses are true neighbours missed because "
+    "their list was not probed. Raise nprobe and watch recall and cost grow together."
+)
+
+ds = current.dataset()
+index = current.index()
+controls.search_controls(index.nlist)
+
+pick = st.columns([1, 1, 1.3, 1])
+seed = int(np.random.default_rng().integers(1 << 30))  # a new draw per click
+pick[0].button(":material/casino: Random data vector", on_click=lambda: state.put(q=f"id:{query.random_id(ds, seed)}"))
+with pick[2]:
+    g = st.selectbox("Random vector from group", range(len(ds.group_names)),
+                     format_func=lambda i: ds.group_names[i], label_visibility="collapsed")
+pick[1].button(":material/casino: Random from this group →",
+               on_click=lambda: state.put(q=f"id:{query.random_id(ds, seed, g)}"))
+pick[3].button(":material/auto_awesome: Fresh random vector", on_click=lambda: state.put(q=f"new:{seed % 100000}"))
+
+qvec, qdesc, qid = query.resolve(state.get("q"), ds)
+with current.shown_errors():
+    tr = index.trace(qvec, k=state.get("topk"), nprobe=state.get("nprobe"))
+
+proj = current.projection()
+true = set(tr.true_ids.tolist())
+found = [i for i in tr.result_ids.tolist() if i in true]
+wrong = [i for i in tr.result_ids.tolist() if i not in true]
+layers = {
+    name: (proj.transform(ds.x[ids]) if ids else np.empty((0, 2), np.float32), np.asarray(ids, int))
+    for name, ids in (("found", found), ("wrong", wrong), ("missed", tr.missed_ids.tolist()))
+}
+layers["query"] = proj.transform(qvec[None])
+labels = index.labels[proj.sample_ids]
+centroid_xy = proj.transform(index.centroids)
+
+
+def on_click():
+    vid = query.clicked_id(st.session_state["search_chart"].selection)
+    if vid is not None:
+        state.put(q=f"id:{vid}")
+
+
+st.markdown(f"**Query:** {qdesc}")
+fig = figures.search_view(proj.points, proj.sample_ids, labels, centroid_xy, tr, layers,
+                          f"k = {tr.k}, nprobe = {tr.nprobe} of nlist = {tr.nlist}")
+st.plotly_chart(fig, key="search_chart", on_select=on_click, selection_mode="points")
+
+m = st.columns(5)
+m[0].metric("Centroids compared", f"{tr.nlist:,}")
+m[1].metric("Candidates scanned", f"{tr.n_candidates:,}",
+            help="Vectors in the probed lists: each gets an exact distance.")
+m[2].metric("Distance computations", f"{tr.n_distance_computations:,}",
+            delta=f"brute force: {tr.n_total:,}", delta_color="off")
+m[3].metric("Speed-up vs brute force", f"{tr.speedup:,.1f}×")
+m[4].metric(f"Recall@{tr.k}", f"{tr.recall:.0%}",
+            help="Share of the true k nearest neighbours that the search returned.")
+
+if len(tr.missed_ids):
+    pos = {int(v): j for j, v in enumerate(tr.true_ids)}
+    rows = [pos[int(v)] for v in tr.missed_ids]
+    st.markdown(f"**{len(rows)} true neighbour(s) missed** — each sat in a list that was not "
+                "probed; *nprobe needed* is the rank of that list among the query's nearest "
+                "centroids, the smallest nprobe that would have found it.")
+    st.dataframe(
+        {"vector id": tr.true_ids[rows], "true rank": np.array(rows) + 1,
+         "distance²": np.round(tr.true_distances[rows].astype(float), 4),
+         "its list": tr.true_lists[rows], "nprobe needed": tr.true_list_rank[rows]},
+        hide_index=True,
+    )
+else:
+    st.success(f"All {len(tr.true_ids)} true neighbours were found by opening {tr.nprobe} of "
+               f"{tr.nlist} lists.")
+with st.expander("The probed lists, nearest centroid first"):
+    st.dataframe(
+        {"rank": np.arange(1, tr.nprobe + 1), "list": tr.probed,
+         "distance² to centroid": np.round(tr.centroid_distances[: tr.nprobe].astype(float), 4),
+         "vectors scanned": index.list_sizes[tr.probed]},
+        hide_index=True,
+    )

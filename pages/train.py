@@ -1,0 +1,57 @@
+import streamlit as st
+
+from ui import boot, controls, current, figures, state
+
+boot.through_app()
+
+st.title(":material/animation: Train: k-means places the centroids")
+st.markdown(
+    "Training an IVF index means running k-means: every vector goes to its nearest centroid, "
+    "then every centroid moves to the mean of its vectors, again and again until they stop "
+    "moving. Press **▶ Play** (or drag the iteration slider) to watch the vectors change "
+    "colour as lists form, the centroids travel, the inertia fall and the list sizes settle. "
+    "Try k-means++ instead of random initialisation on the chapter's exercise, or the "
+    "near-duplicates data with each empty-list strategy."
+)
+controls.training_controls()
+controls.projection_control()
+
+ds = current.dataset()
+proj = current.projection()
+slot = st.empty()
+title = f"{ds.name}, nlist = {state.get('nlist')}, {state.get('init')} init"
+
+
+def first_frame(step, total):
+    """Draw iteration 0 while the remaining iterations are still being computed."""
+    paths = proj.transform(step.centroids)[None]
+    fig = figures.training_animation(proj.points, proj.sample_ids, [step], paths, title,
+                                     playing_total=total + 1)
+    slot.plotly_chart(fig, key="train_first_frame")
+
+
+km = current.training(on_first_step=first_frame)
+paths = current.centroid_paths(km, proj)
+fig = figures.training_animation(proj.points, proj.sample_ids, km.history, paths, title)
+slot.plotly_chart(fig, key="train_chart")
+
+c = st.columns(5)
+c[0].metric("Iterations", km.n_iter)
+c[1].metric("Converged", "yes" if km.converged else "no (max_iter)")
+c[2].metric("Final inertia", f"{km.inertia:,.5g}")
+c[3].metric("Empty lists at the end", int((km.sizes == 0).sum()))
+c[4].metric("Repairs made", sum(len(s.repairs) for s in km.history))
+for w in km.warnings:
+    st.warning(w)
+repairs = [(s.iteration, r.cluster, r.strategy, r.source) for s in km.history for r in s.repairs]
+if repairs:
+    with st.expander(f"Every empty-list repair ({len(repairs)})"):
+        it, lst, how, src = zip(*repairs)
+        st.dataframe({"iteration": it, "list": lst, "strategy": how,
+                      "from (vector id, or list split)": src}, hide_index=True)
+st.caption(
+    "Inertia is the sum of squared distances from each vector to its centroid; the shift is "
+    "how far all centroids moved together in one iteration (the stopping rule compares it "
+    "with the tolerance). ✕ marks a list left empty at that iteration, ★ a list repaired in "
+    "it. Points are a random sample of at most 5,000 vectors; the lists and numbers use all."
+)

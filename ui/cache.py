@@ -1,0 +1,123 @@
+"""Heavy engine calls, cached by their parameters and shared by every learner on the server.
+
+Keys are small tuples of settings (never big arrays: those are passed as ``_underscore``
+arguments, which Streamlit does not hash). Every cache is bounded.
+"""
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import streamlit as st
+
+import ivfcore
+
+DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
+_UMAP_LOCK = threading.Lock()  # one UMAP fit at a time: numba's thread pools do not share well
+
+
+@st.cache_resource(max_entries=6, show_spinner="Generating the dataset…")
+def generated_dataset(spec):
+    kind, seed, params = spec
+    return ivfcore.make_dataset(kind, seed=seed, **dict(params))
+
+
+@st.cache_resource(max_entries=6, show_spinner="Reading your file…")
+def uploaded_dataset(digest, filename, _data):
+    return ivfcore.load_vectors(_data, filename=filename)
+
+
+def digest_of(data):
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def dataset(spec, upload=None):
+    """The Dataset a spec describes; ``upload`` is (digest, filename, bytes) for an upload."""
+    if spec[0] == "upload":
+        digest, filename, data = upload
+        return uploaded_dataset(digest, filename, data)
+    return generated_dataset(spec)
+
+
+class _SharedLRU:
+    """A bounded map shared across sessions, computing each key once even when asked twice at once."""
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+        self._key_locks = {}
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def get_or_compute(self, key, compute):
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self.get(key)
+            if hit is not None:
+                return hit
+            value = compute()
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.max_entries:
+                    self._items.popitem(last=False)
+                self._key_locks.pop(key, None)
+            return value
+
+
+@st.cache_resource
+def _trainings():
+    return _SharedLRU(max_entries=12)
+
+
+def cached_training(spec, tkey):
+    """A finished training for these settings if one is cached, else None (never computes)."""
+    return _trainings().get((spec, tkey))
+
+
+def training(spec, tkey, _x, progress=None):
+    """k-means for (dataset spec, training settings); ``progress(step, total)`` sees each step."""
+    nlist, init, empty, max_iter, tol, seed = tkey
+
+    def compute():
+        return ivfcore.train_kmeans(
+            _x, nlist, init=init, empty=empty, max_iter=max_iter, tol=tol, seed=seed,
+            callback=progress,
+        )
+
+    return _trainings().get_or_compute((spec, tkey), compute)
+
+
+@st.cache_resource(max_entries=12, show_spinner="Building the inverted lists…")
+def index(spec, tkey, _x, _centroids):
+    return ivfcore.build_ivf(_x, _centroids)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def projection(spec, method, _x):
+    if method == "umap":
+        with _UMAP_LOCK:
+            return ivfcore.fit_projection(_x, "umap", sample_size=DISPLAY_POINTS, seed=0)
+    return ivfcore.fit_projection(_x, "pca", sample_size=DISPLAY_POINTS, seed=0)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def centroid_paths(spec, tkey, method, _proj, _km):
+    """2-D positions (steps, nlist, 2) of every iteration's centroids, placed in one call."""
+    stacked = np.vstack([s.centroids for s in _km.history])
+    xy = _proj.transform(stacked)
+    return xy.reshape(len(_km.history), _km.k, 2)
+
+
+os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")

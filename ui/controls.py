@@ -1,0 +1,117 @@
+"""Groups of widgets bound to settings, shared by the pages that need them."""
+
+import streamlit as st
+
+import ivfcore
+
+from . import cache, state
+from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, SETTINGS, SHAPES
+
+INIT_HELP = ("random: nlist distinct data vectors, as the chapter does. k-means++: each next "
+             "centroid drawn with probability proportional to its squared distance from the "
+             "ones chosen so far, which favours outliers.")
+EMPTY_HELP = ("What happens to a list that ends an iteration with no vectors. reinit: move its "
+              "centroid to a random data vector (the chapter). split: split a big list in two "
+              "(FAISS). farthest: move it onto the vector farthest from its centroid "
+              "(scikit-learn). keep: leave it empty.")
+
+
+def preset_button():
+    st.button("▶ Load the chapter's exercise: 100,000 vectors in 128-D, 90% in a dense ball, "
+              "100 lists", on_click=state.put, kwargs=EXERCISE_PRESET, type="primary")
+
+
+def dataset_controls():
+    """Kind, seed and the kind's own parameters (or the upload box)."""
+    kinds = list(KIND_LABELS)
+    state.widget("kind", st.selectbox, "Dataset", options=kinds, format_func=KIND_LABELS.get)
+    kind = state.get("kind")
+    if kind == "upload":
+        upload_box()
+        return
+    params = KIND_PARAMS[kind]
+    cols = st.columns(max(2, len(params) + 1))
+    for col, (name, default, typ, low, high, label, help_) in zip(cols, params):
+        with col:
+            key = f"{kind}.{name}"
+            if name == "shape":
+                state.widget(key, st.selectbox, label, options=list(SHAPES), help=help_)
+            elif typ is int:
+                state.widget(key, st.number_input, label, min_value=low, max_value=high,
+                             step=max(1, (high - low) // 100) if high > 1000 else 1, help=help_)
+            else:
+                state.widget(key, st.number_input, label, min_value=float(low),
+                             max_value=float(high), step=0.05, format="%.2f", help=help_)
+    with cols[-1]:
+        if kind != "digits":
+            state.widget("seed", st.number_input, "Seed", min_value=0, step=1,
+                         help="Same seed, same vectors, same pictures.")
+
+
+def upload_box():
+    """Read a learner's .npy/.csv/.txt; a bad file shows why and changes nothing."""
+    limit = ivfcore.MAX_BYTES // 2**20
+    file = st.file_uploader(
+        f"Your vectors: one per row, as .npy, .csv or .txt (at most {limit} MB)",
+        type=["npy", "csv", "txt"], key="upload_file",
+    )
+    current = st.session_state.get("_upload")
+    if file is None:
+        if current:
+            st.caption(f"Using **{current[1]}**. Drop another file to replace it.")
+        else:
+            st.info("Upload a file to use your own vectors; until then the other pages show "
+                    "nothing to index.")
+        return
+    data = file.getvalue()
+    digest = cache.digest_of(data)
+    if current and current[0] == digest:
+        return
+    try:
+        ds = cache.uploaded_dataset(digest, file.name, data)
+    except ivfcore.InputError as exc:
+        st.error(f"**That file cannot be used:** {exc}")
+        return
+    st.session_state["_upload"] = (digest, file.name, data)
+    st.success(f"Loaded {ds.n:,} vectors in {ds.d}-D from {file.name}.")
+
+
+def projection_control():
+    state.widget("proj", st.segmented_control, "2-D view", options=list(ivfcore.PROJECTIONS),
+                 format_func=str.upper, required=True,
+                 help="PCA: a linear projection, exact and instant. UMAP: keeps neighbourhoods, "
+                      "so clusters separate more clearly; its first fit on a server takes a while.")
+
+
+def training_controls():
+    c = st.columns(6)
+    with c[0]:
+        state.widget("nlist", st.number_input, "Lists (nlist = k)", min_value=1,
+                     max_value=SETTINGS["nlist"].high, step=1,
+                     help="How many centroids k-means places, i.e. how many inverted lists.")
+    with c[1]:
+        state.widget("init", st.selectbox, "Initialisation", options=list(ivfcore.INITS), help=INIT_HELP)
+    with c[2]:
+        state.widget("empty", st.selectbox, "Empty lists", options=list(ivfcore.EMPTY_STRATEGIES),
+                     help=EMPTY_HELP)
+    with c[3]:
+        state.widget("max_iter", st.number_input, "Max iterations", min_value=1, max_value=300, step=1)
+    with c[4]:
+        state.widget("tol", st.number_input, "Tolerance", min_value=0.0, format="%.0e", step=1e-4,
+                     help="Stop when the centroids move less than this in total (Frobenius norm).")
+    with c[5]:
+        state.widget("train_seed", st.number_input, "Training seed", min_value=0, step=1)
+
+
+def search_controls(nlist):
+    if state.get("nprobe") > nlist:
+        st.warning(f"nprobe was {state.get('nprobe')}, but this index has only nlist = {nlist} "
+                   f"lists: it is now {nlist} (open every list).")
+        state.put(nprobe=nlist)
+    c = st.columns(2)
+    with c[0]:
+        state.widget("topk", st.slider, "k (neighbours to return)", min_value=1, max_value=100)
+    with c[1]:
+        hi = max(2, nlist)
+        state.widget("nprobe", st.slider, "nprobe (lists to open)", min_value=1, max_value=hi,
+                     help="How many of the nearest lists the query scans.")

@@ -1,0 +1,85 @@
+"""The current dataset, training, index and projection for this learner, with progress shown.
+
+Pages call these instead of the caches directly: each turns the session's settings into
+cache keys, shows a spinner or progress bar while work runs, and turns an ``InputError``
+into an on-screen message that stops the page (never a traceback).
+"""
+
+import contextlib
+
+import numpy as np
+import streamlit as st
+
+import ivfcore
+
+from . import cache, state
+
+
+@contextlib.contextmanager
+def shown_errors():
+    """Show a learner's bad input as a message and stop the page."""
+    try:
+        yield
+    except ivfcore.InputError as exc:
+        st.error(f"**These settings do not work:** {exc}")
+        st.stop()
+
+
+def dataset():
+    with shown_errors():
+        return cache.dataset(state.spec(), st.session_state.get("_upload"))
+
+
+def training(overrides=None, show_progress=True, on_first_step=None):
+    """The k-means result for the current (or overridden) settings.
+
+    On a cache miss a progress bar follows the iterations; ``on_first_step(step, total)`` is
+    called once with step 0 so a page can draw the first frame before training ends.
+    """
+    ds = dataset()
+    spec, tkey = state.spec(), state.training_key(overrides)
+    done = cache.cached_training(spec, tkey)
+    if done is not None:
+        return done
+    bar = st.progress(0.0, text="Training k-means…") if show_progress else None
+
+    def progress(step, total):
+        if step.iteration == 0 and on_first_step:
+            on_first_step(step, total)
+        if bar is not None:
+            bar.progress(min(1.0, step.iteration / max(1, total)),
+                         text=f"Training k-means: iteration {step.iteration} of at most {total} "
+                              f"(inertia {step.inertia:,.4g})")
+
+    with shown_errors():
+        km = cache.training(spec, tkey, ds.x, progress)
+    if bar is not None:
+        bar.empty()
+    return km
+
+
+def index(overrides=None):
+    km = training(overrides)
+    with shown_errors():
+        return cache.index(state.spec(), state.training_key(overrides), dataset().x, km.centroids)
+
+
+def projection():
+    method = state.get("proj")
+    ds = dataset()
+    note = ("Fitting UMAP on the displayed vectors (the first fit on a server compiles code: "
+            "up to a minute; afterwards it is shared and instant)…" if method == "umap"
+            else "Projecting to 2-D with PCA…")
+    with st.spinner(note, show_time=method == "umap"), shown_errors():
+        return cache.projection(state.spec(), method, ds.x)
+
+
+def centroid_paths(km, proj):
+    """(steps, nlist, 2) positions of every iteration's centroids in the current projection."""
+    tkey = state.training_key()
+    return cache.centroid_paths(state.spec(), tkey, proj.method, proj, km)
+
+
+def display_labels(km, proj):
+    """Final list of each displayed vector."""
+    return np.asarray(km.labels)[proj.sample_ids]

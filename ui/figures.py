@@ -1,0 +1,345 @@
+"""Pure plotly figure builders: engine results in, ``go.Figure`` out (no streamlit here).
+
+Positions are float32 and labels small integers, so figures travel as compact typed arrays.
+"""
+
+import colorsys
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+GREY = "#b8bcc4"
+QUERY = "#111111"
+FOUND = "#1a9850"
+MISSED = "#d73027"
+WRONG = "#f28e2b"
+EMPTY = "#d73027"
+REPAIRED = "#f5b800"
+FONT = dict(size=13)
+AXIS_2D = dict(showticklabels=False, zeroline=False, showgrid=False)
+PLAY_MS = 450
+
+
+def palette(k):
+    """k distinguishable colours: hues spaced by the golden ratio, alternating lightness."""
+    out = []
+    for i in range(k):
+        h = (i * 0.618033988749895) % 1.0
+        light = (0.42, 0.55, 0.34)[i % 3]
+        r, g, b = colorsys.hls_to_rgb(h, light, 0.72)
+        out.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
+    return out
+
+
+def _colorscale(k):
+    """A stepwise colourscale so that integer label i maps exactly to palette(k)[i]."""
+    cols = palette(max(k, 1))
+    if k <= 1:
+        return [[0, cols[0]], [1, cols[0]]]
+    return [[i / (k - 1), c] for i, c in enumerate(cols)]
+
+
+def _label_marker(labels, k, size=5, opacity=0.8):
+    return dict(color=labels, colorscale=_colorscale(k), cmin=0, cmax=max(k - 1, 1),
+                size=size, opacity=opacity, showscale=False)
+
+
+def _fixed_axes(fig, xy, row=None, col=None, pad=0.05):
+    """Pin the 2-D axes to the extent of ``xy`` so frames do not rescale the view."""
+    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    kw = dict(row=row, col=col) if row else {}
+    fig.update_xaxes(range=[float(lo[0] - pad * span[0]), float(hi[0] + pad * span[0])],
+                     autorange=False, title_text="projection axis 1", **AXIS_2D, **kw)
+    fig.update_yaxes(range=[float(lo[1] - pad * span[1]), float(hi[1] + pad * span[1])],
+                     autorange=False, title_text="projection axis 2", **AXIS_2D, **kw)
+
+
+def _layout(fig, title, height=560):
+    fig.update_layout(title=dict(text=title, x=0.01), height=height, font=FONT,
+                      margin=dict(l=10, r=10, t=60, b=10), legend=dict(itemsizing="constant"),
+                      hovermode="closest", dragmode="pan")
+    return fig
+
+
+def dataset_view(points, ids, groups, group_names, method, title):
+    """The displayed sample coloured by generating group, one legend entry per group."""
+    fig = go.Figure()
+    cols = palette(len(group_names))
+    for g, name in enumerate(group_names):
+        mask = groups == g
+        if not mask.any():
+            continue
+        fig.add_trace(go.Scattergl(
+            x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
+            marker=dict(size=4, color=cols[g], opacity=0.7), customdata=ids[mask],
+            hovertemplate=f"{name}<br>vector %{{customdata}}<extra></extra>",
+        ))
+    _fixed_axes(fig, points)
+    fig.update_layout(legend_title_text="generated as")
+    return _layout(fig, f"{title} — {method.upper()} view of {len(ids):,} vectors")
+
+
+def _trail(paths, upto, length):
+    """Each centroid's path over the last ``length`` steps, NaN-separated, as (x, y)."""
+    start = max(0, upto - length)
+    seg = paths[start : upto + 1]  # (t, k, 2)
+    k = seg.shape[1]
+    buf = np.full((k, seg.shape[0] + 1, 2), np.nan, dtype=np.float32)
+    buf[:, :-1] = np.transpose(seg, (1, 0, 2))
+    buf = buf.reshape(-1, 2)
+    return buf[:, 0], buf[:, 1]
+
+
+def _centroid_style(step, k):
+    """Marker symbol, size and outline colour of each centroid in one step."""
+    symbol = np.full(k, "diamond", dtype=object)
+    size = np.full(k, 11)
+    line = np.full(k, "#222222", dtype=object)
+    empty = step.sizes == 0
+    symbol[empty], size[empty], line[empty] = "x", 14, EMPTY
+    rep = step.repaired
+    symbol[rep], size[rep], line[rep] = "star", 17, REPAIRED
+    return list(symbol), size, list(line)
+
+
+def _step_title(step, total):
+    bits = [f"Iteration {step.iteration} of {total - 1}", f"inertia {step.inertia:,.4g}"]
+    if step.iteration:
+        bits.append(f"shift {step.shift:.4g}")
+    if step.n_empty:
+        bits.append(f"{step.n_empty} empty list{'s' if step.n_empty > 1 else ''}")
+    if len(step.repaired):
+        bits.append(f"{len(step.repaired)} repaired ({step.repairs[0].strategy})")
+    return " · ".join(bits)
+
+
+def training_animation(points, ids, history, paths, title, trail=8, playing_total=None):
+    """k-means as an animation: recoloured points, moving centroids, inertia, list sizes.
+
+    Parameters
+    ----------
+    points : (m, 2) float32 positions of the displayed vectors ``ids``.
+    history : sequence of KMeansStep (at least step 0).
+    paths : (len(history), k, 2) centroid positions per step.
+    playing_total : when only the first steps exist yet, how many there will be (for titles).
+    """
+    k = history[0].centroids.shape[0]
+    total = playing_total or len(history)
+    fig = make_subplots(
+        rows=2, cols=2, column_widths=[0.64, 0.36], row_heights=[0.5, 0.5],
+        specs=[[{"rowspan": 2}, {"secondary_y": True}], [None, {}]],
+        subplot_titles=("Vectors coloured by their list; ◆ centroids",
+                        "Inertia (falls) and centroid shift", "List sizes at this iteration"),
+        horizontal_spacing=0.06, vertical_spacing=0.14,
+    )
+    cols = np.array(palette(k))
+    its = np.array([s.iteration for s in history])
+    inertia = np.array([s.inertia for s in history])
+    shift = np.array([s.shift if s.iteration else np.nan for s in history])
+    ymax = max(int(s.sizes.max()) for s in history) * 1.05
+
+    def frame_traces(i):
+        s = history[i]
+        lab = s.labels[ids]
+        tx, ty = _trail(paths, i, trail)
+        sym, size, line = _centroid_style(s, k)
+        order = np.argsort(-s.sizes, kind="stable")
+        return [
+            go.Scattergl(marker=_label_marker(lab, k, size=4, opacity=0.75),
+                         customdata=np.c_[ids, lab]),
+            go.Scattergl(x=tx, y=ty),
+            go.Scattergl(x=paths[i, :, 0], y=paths[i, :, 1],
+                       marker=dict(symbol=sym, size=size, color=cols, line=dict(color=line, width=2)),
+                       customdata=np.c_[np.arange(k), s.sizes]),
+            go.Scatter(x=[s.iteration], y=[s.inertia]),
+            go.Bar(x=np.arange(k), y=s.sizes[order], marker_color=cols[order],
+                   customdata=order, text=None),
+        ]
+
+    first = frame_traces(0)
+    fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="vectors",
+                               hovertemplate="vector %{customdata[0]} → list %{customdata[1]}<extra></extra>",
+                               showlegend=False, **_props(first[0])), row=1, col=1)
+    fig.add_trace(go.Scattergl(mode="lines", name="centroid path", line=dict(color="#333", width=1),
+                             hoverinfo="skip", showlegend=True, **_props(first[1])), row=1, col=1)
+    fig.add_trace(go.Scattergl(mode="markers", name="centroid",
+                             hovertemplate="list %{customdata[0]}: %{customdata[1]} vectors<extra></extra>",
+                             **_props(first[2])), row=1, col=1)
+    fig.add_trace(go.Scatter(x=its, y=inertia, mode="lines+markers", name="inertia",
+                             line=dict(color="#4c78a8"), marker=dict(size=4),
+                             hovertemplate="iteration %{x}: inertia %{y:,.5g}<extra></extra>"),
+                  row=1, col=2)
+    fig.add_trace(go.Scatter(mode="markers", name="this iteration", showlegend=False,
+                             marker=dict(size=13, color="#e45756", symbol="circle-open", line_width=3),
+                             hoverinfo="skip", **_props(first[3])), row=1, col=2)
+    fig.add_trace(go.Bar(name="list size", showlegend=False,
+                         hovertemplate="list %{customdata}: %{y} vectors<extra></extra>",
+                         **_props(first[4])), row=2, col=2)
+    fig.add_trace(go.Scatter(x=its, y=shift, mode="lines", name="shift",
+                             line=dict(color="#72b7b2", dash="dot"),
+                             hovertemplate="iteration %{x}: shift %{y:.4g}<extra></extra>"),
+                  row=1, col=2, secondary_y=True)
+    # legend-only keys for the centroid markings
+    for name, sym, color in (("empty list", "x", EMPTY), ("repaired this step", "star", REPAIRED)):
+        fig.add_trace(go.Scattergl(x=[None], y=[None], mode="markers", name=name,
+                                 marker=dict(symbol=sym, size=12, color=color)), row=1, col=1)
+
+    animated = [0, 1, 2, 4, 5]
+    fig.frames = [
+        go.Frame(name=str(s.iteration), data=frame_traces(i), traces=animated,
+                 layout=dict(title_text=f"{title} — {_step_title(s, total)}"))
+        for i, s in enumerate(history)
+    ]
+    xy_all = np.vstack([points, paths.reshape(-1, 2)])
+    _fixed_axes(fig, xy_all, row=1, col=1)
+    fig.update_xaxes(title_text="iteration", row=1, col=2, range=[-0.5, max(total - 1, 1) + 0.5])
+    fig.update_yaxes(title_text="inertia (log)", row=1, col=2, secondary_y=False, type="log")
+    fig.update_yaxes(title_text="shift", row=1, col=2, secondary_y=True, showgrid=False, rangemode="tozero")
+    fig.update_xaxes(title_text="lists, largest first", row=2, col=2, showticklabels=False)
+    fig.update_yaxes(title_text="vectors", row=2, col=2, range=[0, ymax])
+    _layout(fig, f"{title} — {_step_title(history[0], total)}", height=700)
+    if len(history) > 1:
+        _add_player(fig, [str(s.iteration) for s in history])
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0, yanchor="top"), bargap=0.05)
+    return fig
+
+
+def _props(trace):
+    """The animated properties of a frame trace, to seed the figure's own trace."""
+    js = trace.to_plotly_json()
+    js.pop("type", None)
+    return js
+
+
+def _add_player(fig, names):
+    """Play/pause buttons and an iteration slider (Scattergl frames need redraw)."""
+    go_frame = lambda ms, redraw: dict(frame=dict(duration=ms, redraw=redraw),
+                                       transition=dict(duration=0), mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.11, xanchor="left", yanchor="top",
+            pad=dict(t=0, r=10), showactive=False,
+            buttons=[
+                dict(label="▶ Play", method="animate", args=[None, {**go_frame(PLAY_MS, True), "fromcurrent": True}]),
+                dict(label="❚❚ Pause", method="animate", args=[[None], go_frame(0, False)]),
+            ],
+        )],
+        sliders=[dict(
+            active=0, x=0.14, y=-0.09, len=0.86, xanchor="left", yanchor="top",
+            currentvalue=dict(visible=False), pad=dict(t=0, b=0),
+            steps=[dict(label=n, method="animate", args=[[n], go_frame(0, True)]) for n in names],
+        )],
+    )
+    fig.update_layout(margin=dict(b=170))
+
+
+def size_histogram(sizes, title, log=False):
+    """How many lists have each size: a narrow peak means even lists."""
+    fig = go.Figure(go.Histogram(
+        x=sizes, nbinsx=min(60, max(10, len(sizes) // 2)), marker_color="#4c78a8",
+        hovertemplate="lists of %{x} vectors: %{y}<extra></extra>",
+    ))
+    mean = float(np.mean(sizes))
+    fig.add_vline(x=mean, line_dash="dash", line_color="#333",
+                  annotation_text=f"mean {mean:,.0f}", annotation_position="top right")
+    fig.update_xaxes(title_text="list size (vectors in the list)")
+    fig.update_yaxes(title_text="number of lists", type="log" if log else "linear")
+    return _layout(fig, title, height=360)
+
+
+def sorted_sizes(sizes, title, log=False, colors=None):
+    """Every list's size, largest first, with the even share n / nlist marked."""
+    order = np.argsort(-np.asarray(sizes), kind="stable")
+    fig = go.Figure(go.Bar(
+        x=np.arange(len(sizes)), y=np.asarray(sizes)[order], customdata=order,
+        marker_color=np.asarray(colors)[order] if colors is not None else "#4c78a8",
+        hovertemplate="list %{customdata}: %{y:,} vectors<extra></extra>",
+    ))
+    even = float(np.sum(sizes)) / len(sizes)
+    fig.add_hline(y=even, line_dash="dash", line_color="#333",
+                  annotation_text=f"even share {even:,.0f}", annotation_position="top right")
+    fig.update_xaxes(title_text="lists, sorted from largest to smallest", showticklabels=False)
+    fig.update_yaxes(title_text="vectors in the list", type="log" if log else "linear")
+    fig.update_layout(bargap=0.05)
+    return _layout(fig, title, height=360)
+
+
+def group_occupancy(counts, group_names, title):
+    """Stacked bars per list (largest first): which generating groups fill each list."""
+    counts = np.asarray(counts)
+    order = np.argsort(-counts.sum(axis=1), kind="stable")
+    cols = palette(len(group_names))
+    fig = go.Figure()
+    for g, name in enumerate(group_names):
+        fig.add_trace(go.Bar(
+            x=np.arange(len(order)), y=counts[order, g], name=name, marker_color=cols[g],
+            customdata=order, hovertemplate=f"list %{{customdata}}: %{{y:,}} {name}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", bargap=0.05, legend_title_text="generated as")
+    fig.update_xaxes(title_text="lists, sorted from largest to smallest", showticklabels=False)
+    fig.update_yaxes(title_text="vectors in the list")
+    return _layout(fig, title, height=360)
+
+
+def search_view(points, ids, labels, centroid_xy, trace, layers, title):
+    """One query's search drawn over the displayed vectors.
+
+    ``labels`` are the lists of the displayed vectors ``ids``; ``layers`` maps "found",
+    "wrong" and "missed" to (xy, ids) of vectors drawn on top whether displayed or not, and
+    "query" to its (1, 2) position. Every vector marker carries its id for click-to-query.
+    """
+    k = centroid_xy.shape[0]
+    probed = np.zeros(k, dtype=bool)
+    probed[trace.probed] = True
+    in_probed = probed[labels]
+    fig = go.Figure()
+    fig.add_trace(go.Scattergl(
+        x=points[~in_probed, 0], y=points[~in_probed, 1], mode="markers", name="not scanned",
+        marker=dict(size=4, color=GREY, opacity=0.35), customdata=ids[~in_probed],
+        hovertemplate="vector %{customdata} (list not probed)<extra></extra>",
+    ))
+    fig.add_trace(go.Scattergl(
+        x=points[in_probed, 0], y=points[in_probed, 1], mode="markers",
+        name="scanned (in a probed list)",
+        marker=_label_marker(labels[in_probed], k, size=5, opacity=0.6), customdata=ids[in_probed],
+        hovertemplate="vector %{customdata}: scanned<extra></extra>",
+    ))
+    other = ~probed
+    fig.add_trace(go.Scattergl(
+        x=centroid_xy[other, 0], y=centroid_xy[other, 1], mode="markers", name="centroid (not probed)",
+        marker=dict(symbol="diamond-open", size=8, color="#666"), customdata=np.flatnonzero(other),
+        hovertemplate="list %{customdata}: not probed<extra></extra>",
+    ))
+    rank = {int(l): r + 1 for r, l in enumerate(trace.probed)}
+    fig.add_trace(go.Scattergl(
+        x=centroid_xy[trace.probed, 0], y=centroid_xy[trace.probed, 1], mode="markers+text",
+        name="probed centroid (rank)", text=[str(rank[int(l)]) for l in trace.probed],
+        textposition="top center", textfont=dict(size=12, color="#000"),
+        marker=dict(symbol="diamond", size=14, color=np.array(palette(k))[trace.probed],
+                    line=dict(color="#000", width=2)),
+        customdata=trace.probed, hovertemplate="list %{customdata}: probed<extra></extra>",
+    ))
+    for key, name, color, symbol, size in (
+        ("wrong", "returned, not a true neighbour", WRONG, "circle", 10),
+        ("found", "true neighbour found", FOUND, "circle", 11),
+        ("missed", "true neighbour missed", MISSED, "x", 13),
+    ):
+        xy, vid = layers[key]
+        fig.add_trace(go.Scattergl(
+            x=xy[:, 0], y=xy[:, 1], mode="markers", name=f"{name} ({len(vid)})",
+            marker=dict(symbol=symbol, size=size, color=color, line=dict(color="#fff", width=1)),
+            customdata=vid, hovertemplate=f"vector %{{customdata}}: {name}<extra></extra>",
+        ))
+    qxy = layers["query"]
+    fig.add_trace(go.Scattergl(
+        x=qxy[:, 0], y=qxy[:, 1], mode="markers", name="query",
+        marker=dict(symbol="star", size=20, color=QUERY, line=dict(color="#fff", width=1)),
+        hovertemplate="the query<extra></extra>",
+    ))
+    _fixed_axes(fig, np.vstack([points, centroid_xy, qxy]))
+    fig.update_layout(clickmode="event+select",
+                      legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))
+    return _layout(fig, title, height=620)
+

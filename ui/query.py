@@ -1,0 +1,42 @@
+"""Which query the learner chose, as a short string kept in the settings (and the URL).
+
+``"id:123"`` is data vector 123; ``"new:7"`` is a fresh random vector drawn (seed 7) from a
+Gaussian with the data's per-dimension mean and spread, so it is not in the data.
+"""
+
+import numpy as np
+
+import ivfcore
+
+
+def resolve(q, ds):
+    """(vector (d,), description, data id or None) for a query string; falls back to vector 0."""
+    kind, _, arg = str(q).partition(":")
+    if kind == "new" and arg.isdigit():
+        rng = np.random.default_rng(int(arg))
+        mean, std = ds.x.mean(axis=0), ds.x.std(axis=0)
+        v = (mean + std * rng.standard_normal(ds.d)).astype(np.float32)
+        return v, f"a fresh random vector (seed {arg}), not in the data", None
+    vid = int(arg) if kind == "id" and arg.isdigit() and int(arg) < ds.n else 0
+    g = ds.group_names[ds.groups[vid]]
+    return ds.x[vid], f"data vector {vid} (from group '{g}')", vid
+
+
+def random_id(ds, seed, group=None):
+    """A data vector id drawn uniformly (from one group if given)."""
+    rng = np.random.default_rng(seed)
+    pool = np.flatnonzero(ds.groups == group) if group is not None else np.arange(ds.n)
+    if len(pool) == 0:
+        raise ivfcore.InputError("that group has no vectors")
+    return int(rng.choice(pool))
+
+
+def clicked_id(selection):
+    """The vector id of the first clicked point that carries one (centroids carry list ids)."""
+    for p in (selection or {}).get("points", []):
+        data = p.get("customdata")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if isinstance(data, (int, float)) and p.get("curve_number", 0) not in (2, 3):
+            return int(data)
+    return None

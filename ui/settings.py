@@ -1,0 +1,124 @@
+"""Every setting a learner can change: its name (also its URL parameter), default and type.
+
+Pure Python (no streamlit), so pages, state handling and tests share one table.
+"""
+
+from dataclasses import dataclass
+
+import ivfcore
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    kind: type  # int, float or str
+    choices: tuple = ()
+    low: float = None
+    high: float = None
+
+    def parse(self, text):
+        """The value a URL string stands for, or the default when it is not valid."""
+        try:
+            value = self.kind(text)
+        except (TypeError, ValueError):
+            return self.default
+        if self.choices and value not in self.choices:
+            return self.default
+        if self.low is not None and value < self.low:
+            return self.default
+        if self.high is not None and value > self.high:
+            return self.default
+        return value
+
+
+# Dataset parameters per kind: (param, default, type, low, high, label, help)
+KIND_PARAMS = {
+    "blobs": [
+        ("n", 5000, int, 100, 200_000, "Vectors (n)", None),
+        ("d", 16, int, 2, 512, "Dimensions (d)", None),
+        ("centers", 8, int, 1, 100, "Blobs", "How many Gaussian blobs the vectors come from"),
+        ("spread", 1.0, float, 0.1, 10.0, "Blob spread", "Standard deviation inside each blob"),
+    ],
+    "imbalanced": [
+        ("n", 10_000, int, 100, 200_000, "Vectors (n)", None),
+        ("d", 32, int, 2, 512, "Dimensions (d)", None),
+        ("dense_fraction", 0.9, float, 0.0, 1.0, "Dense fraction", "Share of vectors in the dense ball"),
+        ("dense_spread", 0.5, float, 0.0, 5.0, "Dense spread", "Standard deviation of the dense ball"),
+        ("sparse_scale", 10.0, float, 0.5, 100.0, "Sparse box side", "Sparse vectors are uniform in [0, side]^d"),
+    ],
+    "exercise": [],
+    "manifold": [
+        ("shape", "moons", str, None, None, "Shape", "Which non-spherical shape"),
+        ("n", 4000, int, 100, 200_000, "Vectors (n)", None),
+        ("d", 16, int, 3, 512, "Dimensions (d)", None),
+        ("noise", 0.05, float, 0.0, 2.0, "Noise", "Isotropic noise added in every dimension"),
+    ],
+    "duplicates": [
+        ("n", 3000, int, 100, 200_000, "Vectors (n)", None),
+        ("d", 8, int, 1, 512, "Dimensions (d)", None),
+        ("duplicate_fraction", 0.6, float, 0.0, 1.0, "Copied fraction", "Share of vectors that are exact copies"),
+        ("n_distinct", 5, int, 1, 100, "Distinct originals", "How many different vectors are copied"),
+    ],
+    "digits": [],
+}
+SHAPES = ("moons", "rings", "spiral", "filaments")
+
+KIND_LABELS = {
+    "blobs": "Balanced blobs",
+    "imbalanced": "Imbalanced (dense + sparse)",
+    "exercise": "The chapter's exercise (100k x 128)",
+    "manifold": "Non-spherical shapes",
+    "duplicates": "Near-duplicates (exact copies)",
+    "digits": "Handwritten digits (real data)",
+    "upload": "Your own vectors (upload)",
+}
+
+
+def _kind_settings():
+    out = []
+    for kind, params in KIND_PARAMS.items():
+        for name, default, typ, low, high, _, _ in params:
+            choices = SHAPES if name == "shape" else ()
+            out.append(Setting(f"{kind}.{name}", default, typ, choices, low, high))
+    return out
+
+
+SETTINGS = {
+    s.name: s
+    for s in [
+        Setting("kind", "blobs", str, tuple(KIND_LABELS)),
+        Setting("seed", 0, int, low=0, high=2**31 - 1),
+        *_kind_settings(),
+        # training (the IVF's coarse quantizer)
+        Setting("nlist", 16, int, low=1, high=4096),
+        Setting("init", "random", str, ivfcore.INITS),
+        Setting("empty", "reinit", str, ivfcore.EMPTY_STRATEGIES),
+        Setting("max_iter", 50, int, low=1, high=300),
+        Setting("tol", 1e-4, float, low=0.0, high=1e6),
+        Setting("train_seed", 0, int, low=0, high=2**31 - 1),
+        Setting("proj", "pca", str, ivfcore.PROJECTIONS),
+        # comparison training on the sizes page ("same" keeps the main training's value)
+        Setting("b_init", "k-means++", str, ("same",) + ivfcore.INITS),
+        Setting("b_empty", "same", str, ("same",) + ivfcore.EMPTY_STRATEGIES),
+        Setting("b_nlist", 0, int, low=0, high=4096),
+        # search
+        Setting("nprobe", 1, int, low=1, high=4096),
+        Setting("topk", 10, int, low=1, high=100),
+        Setting("q", "id:0", str),
+    ]
+}
+
+# The chapter's exercise as one click: its data, 100 lists, as many iterations as it runs.
+EXERCISE_PRESET = {"kind": "exercise", "seed": 0, "nlist": 100, "init": "random",
+                   "empty": "reinit", "max_iter": 50, "tol": 1e-4, "proj": "pca",
+                   "nprobe": 5, "topk": 10, "q": "id:0"}
+
+
+def dataset_spec(values):
+    """The hashable description of the current dataset: (kind, seed, ((param, value), ...))."""
+    kind = values["kind"]
+    if kind == "upload":
+        return ("upload", values.get("upload_digest", ""), ())
+    params = tuple((p[0], values[f"{kind}.{p[0]}"]) for p in KIND_PARAMS[kind])
+    return (kind, values["seed"], params)

@@ -1,0 +1,29 @@
+"""The sidebar every page shares: what data and index the learner is looking at."""
+
+import streamlit as st
+
+from . import state
+from .settings import KIND_LABELS
+
+
+def show():
+    v = state.values()
+    with st.sidebar:
+        notice = st.session_state.pop("_notice", None)
+        if notice:
+            st.warning(notice)
+        st.markdown("### Current setup")
+        upload = st.session_state.get("_upload")
+        kind = KIND_LABELS[v["kind"]]
+        if v["kind"] == "upload" and upload:
+            kind = f"{kind}: {upload[1]}"
+        st.markdown(
+            f"**Data:** {kind} (seed {v['seed']})  \n"
+            f"**Index:** nlist = {v['nlist']}, init = {v['init']}, empty = {v['empty']}  \n"
+            f"**Search:** k = {v['topk']}, nprobe = {v['nprobe']}  \n"
+            f"**View:** {v['proj'].upper()}"
+        )
+        st.caption(
+            "The address bar holds these settings: copy the link to open the same view on "
+            "another screen."
+        )
