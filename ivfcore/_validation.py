@@ -7,8 +7,8 @@ import numpy as np
 from .errors import InputError
 
 
-def as_vectors(x, name="x", min_rows=1):
-    """Return ``x`` as a C-contiguous float (n, d) array (float64 kept, else float32)."""
+def as_vectors(x, name="x", min_rows=1, dtype=None):
+    """Return ``x`` as a C-contiguous float (n, d) array (float64 kept, else float32, or ``dtype``)."""
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
@@ -21,14 +21,31 @@ def as_vectors(x, name="x", min_rows=1):
         raise InputError(f"{name} needs at least {min_rows} row(s); it has {arr.shape[0]}")
     if arr.shape[1] < 1:
         raise InputError(f"{name} has no columns (shape {arr.shape})")
-    dtype = np.float64 if arr.dtype == np.float64 else np.float32
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    if dtype is None:
+        dtype = np.float64 if arr.dtype == np.float64 else np.float32
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore"):  # a value too big for dtype becomes inf, reported below
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(out).all():
+        bad = np.argwhere(~np.isfinite(out))[0]
+        if np.isfinite(arr[bad[0], bad[1]]):
+            raise InputError(
+                f"{name} has a value too large for {dtype.name} ({arr[bad[0], bad[1]]:g}) "
+                f"at row {bad[0]}, column {bad[1]}"
+            )
         raise InputError(
-            f"{name} has a non-finite value ({arr[bad[0], bad[1]]}) at row {bad[0]}, column {bad[1]}"
+            f"{name} has a non-finite value ({out[bad[0], bad[1]]}) at row {bad[0]}, column {bad[1]}"
         )
-    return arr
+    # Squared distances are |a|^2 - 2 a.b + |b|^2, whose terms stay below 4 d max|x|^2:
+    # with a factor 2 to spare, values up to this limit never overflow dtype.
+    limit = float(np.sqrt(np.finfo(dtype).max / (8 * out.shape[1])))
+    peak = max(float(out.max()), -float(out.min())) if out.size else 0.0
+    if peak > limit:
+        raise InputError(
+            f"{name} has values too large to compare ({peak:.3g}): squared distances between "
+            f"{out.shape[1]}-D vectors overflow {dtype.name} above about {limit:.2g}; rescale the data"
+        )
+    return out
 
 
 def as_count(value, name, low=1, high=None):

@@ -109,7 +109,7 @@ class IVFIndex:
         xq = np.asarray(xq) if not isinstance(xq, np.ndarray) else xq
         if xq.ndim == 1:
             xq = xq[None, :]
-        xq = as_vectors(xq, "xq").astype(self.xb.dtype, copy=False)
+        xq = as_vectors(xq, "xq", dtype=self.xb.dtype)
         check_same_dim(self.xb, xq, "the index", "xq")
         k = as_count(k, "k", low=1)
         nprobe = as_count(nprobe, "nprobe", low=1)
@@ -240,7 +240,7 @@ def build_ivf(x, centroids):
     IVFIndex
     """
     xb = as_vectors(x, "x")
-    c = as_vectors(centroids, "centroids").astype(xb.dtype, copy=False)
+    c = as_vectors(centroids, "centroids", dtype=xb.dtype)
     check_same_dim(xb, c, "x", "centroids")
     labels, _ = nearest(xb, c)
     return IVFIndex(xb, np.ascontiguousarray(c), labels)

@@ -162,7 +162,7 @@ def train_kmeans(
             centroids = _kmeans_plusplus(x, k, rng, x_norms)
     else:
         init_name = "given"
-        centroids = as_vectors(init, "init")
+        centroids = as_vectors(init, "init", dtype=x.dtype)
         check_same_dim(x, centroids, "x", "init")
         if centroids.shape[0] != k:
             raise InputError(f"init has {centroids.shape[0]} rows but k={k}")

@@ -26,7 +26,7 @@ def brute_force_knn(x, xq, k):
     xq = np.asarray(xq)
     if xq.ndim == 1:
         xq = xq[None, :]
-    xq = as_vectors(xq, "xq").astype(x.dtype, copy=False)
+    xq = as_vectors(xq, "xq", dtype=x.dtype)
     check_same_dim(x, xq, "x", "xq")
     k = min(as_count(k, "k", low=1), x.shape[0])
     x_norms = squared_norms(x)
@@ -60,6 +60,10 @@ def recall_at_k(found_ids, true_ids):
     """
     found = np.atleast_2d(np.asarray(found_ids))
     true = np.atleast_2d(np.asarray(true_ids))
+    if found.ndim > 2 or true.ndim > 2:
+        raise InputError(
+            f"found_ids and true_ids must be 1-D or 2-D (m, k); got shapes {found.shape} and {true.shape}"
+        )
     if found.shape[0] != true.shape[0]:
         raise InputError(
             f"found_ids has {found.shape[0]} queries but true_ids has {true.shape[0]}"

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import boot, controls, current, figures, state
+from ui import boot, cache, controls, current, figures, state
 
 boot.through_app()
 
@@ -32,7 +32,7 @@ def first_frame(step, total):
 
 km = current.training(on_first_step=first_frame)
 paths = current.centroid_paths(km, proj)
-fig = figures.training_animation(proj.points, proj.sample_ids, km.history, paths, title)
+fig = cache.training_figure(state.spec(), state.training_key(), proj.method, title, proj, km, paths)
 slot.plotly_chart(fig, key="train_chart")
 
 c = st.columns(5)

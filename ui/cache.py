@@ -14,6 +14,8 @@ import streamlit as st
 
 import ivfcore
 
+from . import figures
+
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 _UMAP_LOCK = threading.Lock()  # one UMAP fit at a time: numba's thread pools do not share well
 
@@ -118,6 +120,12 @@ def centroid_paths(spec, tkey, method, _proj, _km):
     stacked = np.vstack([s.centroids for s in _km.history])
     xy = _proj.transform(stacked)
     return xy.reshape(len(_km.history), _km.k, 2)
+
+
+@st.cache_resource(max_entries=12, show_spinner="Drawing every iteration…")
+def training_figure(spec, tkey, method, title, _proj, _km, _paths):
+    """The whole animation, built once per settings and shared (plotly frames take a while)."""
+    return figures.training_animation(_proj.points, _proj.sample_ids, _km.history, _paths, title)
 
 
 os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")

@@ -147,8 +147,7 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
         sym, size, line = _centroid_style(s, k)
         order = np.argsort(-s.sizes, kind="stable")
         return [
-            go.Scattergl(marker=_label_marker(lab, k, size=4, opacity=0.75),
-                         customdata=np.c_[ids, lab]),
+            go.Scattergl(marker=_label_marker(lab, k, size=4, opacity=0.75)),
             go.Scattergl(x=tx, y=ty),
             go.Scattergl(x=paths[i, :, 0], y=paths[i, :, 1],
                        marker=dict(symbol=sym, size=size, color=cols, line=dict(color=line, width=2)),
@@ -160,7 +159,7 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
 
     first = frame_traces(0)
     fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="vectors",
-                               hovertemplate="vector %{customdata[0]} → list %{customdata[1]}<extra></extra>",
+                               customdata=ids, hovertemplate="vector %{customdata}<extra></extra>",
                                showlegend=False, **_props(first[0])), row=1, col=1)
     fig.add_trace(go.Scattergl(mode="lines", name="centroid path", line=dict(color="#333", width=1),
                              hoverinfo="skip", showlegend=True, **_props(first[1])), row=1, col=1)

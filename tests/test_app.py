@@ -1,0 +1,164 @@
+"""AppTest: every page runs, interactions change what is shown, numbers equal ivfcore's."""
+
+import os
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ivfcore
+from ui.settings import EXERCISE_PRESET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP = os.path.join(ROOT, "app.py")
+PAGES = ["pages/dataset.py", "pages/train.py", "pages/sizes.py", "pages/search.py"]
+
+
+def _app(query=None):
+    at = AppTest.from_file(APP, default_timeout=240)
+    for k, v in (query or {}).items():
+        at.query_params[k] = str(v)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _set(at, **changes):
+    s = dict(at.session_state["_settings"])
+    s.update(changes)
+    at.session_state["_settings"] = s
+
+
+def _visit(at, page):
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def _default_blobs():
+    return ivfcore.make_dataset("blobs", seed=0, n=5000, d=16, centers=8, spread=1.0)
+
+
+@pytest.fixture(scope="module")
+def blobs_index():
+    ds = _default_blobs()
+    km = ivfcore.train_kmeans(ds.x, 16, init="random", empty="reinit", max_iter=50, tol=1e-4, seed=0)
+    return ds, km, ivfcore.build_ivf(ds.x, km.centroids)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_at_defaults(page):
+    at = _visit(_app(), page)
+    assert at.title and at.markdown  # a heading and an explanation
+    assert at.get("plotly_chart"), "each page draws at least one chart"
+    assert not at.error
+
+
+def test_every_page_runs_with_the_exercise_preset():
+    at = _app()
+    at.button[0].click().run()  # the preset button
+    assert at.session_state["_settings"]["kind"] == "exercise"
+    _set(at, max_iter=6)  # the preset's data and 100 lists; fewer iterations keep this fast
+    for page in PAGES:
+        _visit(at, page)
+        assert not at.error
+    m = _metrics(at)  # search page
+    assert m["Centroids compared"] == "100"
+
+
+def test_search_numbers_equal_ivfcore(blobs_index):
+    ds, km, index = blobs_index
+    at = _visit(_app(), "pages/search.py")
+    for nprobe, q in ((1, 0), (3, 1234), (16, 4999)):
+        _set(at, nprobe=nprobe, q=f"id:{q}")
+        at.run()
+        tr = index.trace(ds.x[q], k=10, nprobe=nprobe)
+        m = _metrics(at)
+        assert m["Candidates scanned"] == f"{tr.n_candidates:,}"
+        assert m["Distance computations"] == f"{tr.n_distance_computations:,}"
+        assert m["Recall@10"] == f"{tr.recall:.0%}"
+        assert m["Speed-up vs brute force"] == f"{tr.speedup:,.1f}×"
+
+
+def test_changing_nprobe_widget_changes_the_work_shown(blobs_index):
+    at = _visit(_app(), "pages/search.py")
+    before = _metrics(at)["Candidates scanned"]
+    nprobe_slider = next(s for s in at.slider if s.label.startswith("nprobe"))
+    nprobe_slider.set_value(8).run()
+    assert at.session_state["_settings"]["nprobe"] == 8
+    after = _metrics(at)["Candidates scanned"]
+    assert int(after.replace(",", "")) > int(before.replace(",", ""))
+
+
+def test_query_chosen_in_session_state_is_drawn():
+    at = _visit(_app(), "pages/search.py")
+    _set(at, q="id:4321")
+    at.run()
+    assert any("data vector 4321" in md.value for md in at.markdown)
+    _set(at, q="new:5")
+    at.run()
+    assert any("fresh random vector" in md.value for md in at.markdown)
+
+
+def test_sizes_printout_equals_ivfcore_and_follows_init():
+    at = _app({"nlist": 12})
+    _visit(at, "pages/sizes.py")
+    ds = _default_blobs()
+    texts = [c.value for c in at.code]
+    for init, text in zip(("random", "k-means++"), texts):
+        km = ivfcore.train_kmeans(ds.x, 12, init=init, empty="reinit", max_iter=50, tol=1e-4, seed=0)
+        s = ivfcore.size_stats(km.sizes)
+        assert f"min={s.min}, max={s.max}, std={s.std:.1f}" in text
+        assert str(list(s.largest)) in text
+    m = [x.value for x in at.metric if x.label == "Imbalance factor"]
+    assert len(m) == 2
+
+
+def test_changing_nlist_retrains():
+    at = _visit(_app(), "pages/train.py")
+    assert _metrics(at)["Iterations"]
+    nlist_box = next(n for n in at.number_input if n.label.startswith("Lists"))
+    nlist_box.set_value(5).run()
+    assert not at.exception
+    _visit(at, "pages/sizes.py")
+    assert "Largest 5 clusters" in at.code[0].value
+    # five lists: the largest-5 printout lists exactly five sizes summing to n
+    sizes = eval(at.code[0].value.split("Largest 5 clusters: ")[1])
+    assert len(sizes) == 5 and sum(sizes) == 5000
+
+
+def test_url_reproduces_settings():
+    query = {"kind": "imbalanced", "imbalanced.n": 2000, "nlist": 7, "init": "k-means++",
+             "nprobe": 3, "q": "id:17", "topk": 5}
+    at = _app(query)
+    s = at.session_state["_settings"]
+    assert (s["kind"], s["imbalanced.n"], s["nlist"], s["init"], s["nprobe"], s["q"]) == (
+        "imbalanced", 2000, 7, "k-means++", 3, "id:17")
+    _visit(at, "pages/search.py")
+    ds = ivfcore.make_dataset("imbalanced", seed=0, n=2000, d=32)
+    km = ivfcore.train_kmeans(ds.x, 7, init="k-means++", max_iter=50, tol=1e-4, seed=0)
+    tr = ivfcore.build_ivf(ds.x, km.centroids).trace(ds.x[17], k=5, nprobe=3)
+    assert _metrics(at)["Candidates scanned"] == f"{tr.n_candidates:,}"
+    # and the app writes its non-default settings back into the URL
+    assert at.query_params["nlist"] == ["7"] or at.query_params["nlist"] == "7"
+
+
+def test_bad_settings_show_a_message_not_a_traceback():
+    at = _app({"kind": "digits", "nlist": 2000})  # k > n = 1797
+    _visit(at, "pages/train.py")
+    assert any("larger than the number of vectors" in e.value for e in at.error)
+    at = _app({"nlist": 4, "nprobe": 9})  # nprobe > nlist
+    _visit(at, "pages/search.py")
+    assert any("only nlist = 4" in w.value for w in at.warning)
+    assert at.session_state["_settings"]["nprobe"] == 4
+
+
+def test_url_with_garbage_values_falls_back_to_defaults():
+    at = _app({"nlist": "many", "init": "magic", "kind": "nope", "nprobe": "-3"})
+    s = at.session_state["_settings"]
+    assert (s["nlist"], s["init"], s["kind"], s["nprobe"]) == (16, "random", "blobs", 1)
