@@ -53,7 +53,7 @@ for col, (name, over) in zip(cols, runs):
         m[0].metric("Imbalance factor", f"{s.imbalance_factor:.2f}",
                     help="FAISS's k·Σnᵢ² / n²: 1.0 = perfectly even lists.")
         m[1].metric("Empty lists", s.n_empty)
-        m[2].metric("Scanned per probed list", f"{s.expected_scan:,.0f}",
+        m[2].metric("Scan per probe", f"{s.expected_scan:,.0f}",
                     help="Expected size of the list a query drawn from the data lands in: Σnᵢ² / n.")
         st.markdown(
             f"An even split would put **{s.mean:,.0f}** vectors in each list. A query drawn "
@@ -61,12 +61,15 @@ for col, (name, over) in zip(cols, runs):
             f"{s.imbalance_factor:.2f}× the even share — and one that lands in the largest "
             f"list scans **{s.max:,}** at nprobe = 1."
         )
-        st.plotly_chart(figures.sorted_sizes(km.sizes, "Every list, largest first", log=log),
+        occ = ivfcore.group_occupancy(km.labels, ds.groups, km.k, len(ds.group_names))
+        top_group = occ.argmax(axis=1)
+        majority = np.bincount(top_group[occ.sum(axis=1) > 0], minlength=occ.shape[1])
+        colors = np.array(figures.palette(len(ds.group_names)))[top_group]
+        st.plotly_chart(figures.sorted_sizes(km.sizes, "Every list, largest first (colour: the "
+                                             "group filling most of it)", log=log, colors=colors),
                         key=f"sorted_{name}")
         st.plotly_chart(figures.size_histogram(km.sizes, "How many lists have each size", log=log),
                         key=f"hist_{name}")
-        occ = ivfcore.group_occupancy(km.labels, ds.groups, km.k, len(ds.group_names))
-        majority = np.bincount(occ.argmax(axis=1)[occ.sum(axis=1) > 0], minlength=occ.shape[1])
         st.dataframe(
             {"group": ds.group_names, "vectors": ds.group_counts(),
              "lists holding any": (occ > 0).sum(axis=0),

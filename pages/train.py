@@ -37,7 +37,8 @@ slot.plotly_chart(fig, key="train_chart")
 
 c = st.columns(5)
 c[0].metric("Iterations", km.n_iter)
-c[1].metric("Converged", "yes" if km.converged else "no (max_iter)")
+c[1].metric("Converged", "yes" if km.converged else "no",
+            help="No means training stopped at max_iter before the shift fell below the tolerance.")
 c[2].metric("Final inertia", f"{km.inertia:,.5g}")
 c[3].metric("Empty lists at the end", int((km.sizes == 0).sum()))
 c[4].metric("Repairs made", sum(len(s.repairs) for s in km.history))
@@ -53,5 +54,7 @@ st.caption(
     "Inertia is the sum of squared distances from each vector to its centroid; the shift is "
     "how far all centroids moved together in one iteration (the stopping rule compares it "
     "with the tolerance). ✕ marks a list left empty at that iteration, ★ a list repaired in "
-    "it. Points are a random sample of at most 5,000 vectors; the lists and numbers use all."
+    "it. Points are a random sample of at most 5,000 vectors; the lists and numbers use all. "
+    "Drag a box on the picture to zoom in (double-click to zoom out): on the chapter's "
+    "exercise the dense ball is small in this view but holds 90% of the vectors."
 )

@@ -59,7 +59,7 @@ def _fixed_axes(fig, xy, row=None, col=None, pad=0.05):
 def _layout(fig, title, height=560):
     fig.update_layout(title=dict(text=title, x=0.01), height=height, font=FONT,
                       margin=dict(l=10, r=10, t=60, b=10), legend=dict(itemsizing="constant"),
-                      hovermode="closest", dragmode="pan")
+                      hovermode="closest", dragmode="zoom")
     return fig
 
 

@@ -1,0 +1,180 @@
+"""End to end in a real browser: start the server, walk every page as a learner would.
+
+Uses Debian's Chromium through Playwright (no browser download). Skips, saying why, when
+Chromium or Playwright is missing. Screenshots go to test-artifacts/ (and, with
+IVFLAB_SCREENSHOTS=docs, to docs/screenshots/ for the README).
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM = os.environ.get("IVFLAB_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+pytestmark = pytest.mark.browser
+
+
+def _skip_reason():
+    if not os.path.exists(CHROMIUM):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium, as .ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    port = _free_port()
+    env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(ROOT, ".numba_cache"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            pass
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail("the app server did not become healthy: " + proc.stdout.read().decode()[-2000:])
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1250})
+        yield pg
+        browser.close()
+
+
+def _idle(pg, timeout=180_000):
+    pg.wait_for_timeout(400)  # let a rerun start before waiting for it to end
+    pg.wait_for_selector(IDLE, timeout=timeout)
+    pg.wait_for_timeout(700)
+
+
+def _shot(pg, name):
+    out = os.path.join(ROOT, "test-artifacts")
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, f"{name}.png")
+    pg.screenshot(path=path)
+    if os.environ.get("IVFLAB_SCREENSHOTS") == "docs":
+        shutil.copy(path, os.path.join(ROOT, "docs", "screenshots", f"{name}.png"))
+    return path
+
+
+def _no_exception(pg):
+    assert pg.locator("[data-testid='stException']").count() == 0, pg.locator(
+        "[data-testid='stException']").first.inner_text()
+
+
+def _goto(pg, server, nav_text):
+    pg.get_by_role("link", name=re.compile(nav_text)).first.click()
+    _idle(pg)
+    _no_exception(pg)
+
+
+def _chart_js(pg, expr, index=0):
+    """Evaluate ``expr`` with ``gd`` bound to the index-th plotly chart on the page."""
+    return pg.evaluate(
+        f"() => {{ const gd = document.querySelectorAll('.js-plotly-plot')[{index}]; return {expr}; }}"
+    )
+
+
+def test_learner_walkthrough(server, page):
+    pg = page
+    pg.goto(server)
+    _idle(pg)
+    _no_exception(pg)
+    assert pg.get_by_text("Dataset", exact=False).first.is_visible()
+
+    # 1. the chapter's exercise in one click
+    pg.get_by_role("button", name=re.compile("Load the chapter's exercise")).click()
+    _idle(pg)
+    _no_exception(pg)
+    assert pg.get_by_text("100,000").first.is_visible()
+    pg.wait_for_selector(".js-plotly-plot")
+    _shot(pg, "dataset")
+
+    # 2. training: the animation plays
+    _goto(pg, server, "Train")
+    pg.wait_for_selector(".js-plotly-plot .updatemenu-button")
+    title0 = _chart_js(pg, "gd.layout.title.text")
+    assert "Iteration 0" in title0
+    n_frames = _chart_js(pg, "gd._transitionData._frames.length")
+    assert n_frames > 5
+    pg.locator(".js-plotly-plot .updatemenu-button").first.click()  # ▶ Play
+    pg.wait_for_timeout(2500)
+    title = _chart_js(pg, "gd.layout.title.text")
+    it = int(re.search(r"Iteration (\d+)", title).group(1))
+    assert it > 0, title
+    pg.locator(".js-plotly-plot .updatemenu-button").nth(1).click()  # pause
+    _shot(pg, "train")
+
+    # 3. cluster sizes: A (random) beside B (k-means++)
+    _goto(pg, server, "Cluster sizes")
+    pg.wait_for_selector("text=Imbalance factor")
+    assert pg.locator(".js-plotly-plot").count() >= 4
+    _shot(pg, "sizes")
+
+    # 4. search: click a point to make it the query
+    _goto(pg, server, "Search")
+    pg.wait_for_selector(".js-plotly-plot")
+    query_line = pg.locator("[data-testid='stMarkdownContainer'] p", has_text="Query:").first
+    before = query_line.inner_text()
+    # the right-most displayed vector that was not scanned: isolated enough to click alone
+    target = _chart_js(pg, """(() => {
+        const t = gd._fullData[0]; const xs = Array.from(t.x), ys = Array.from(t.y);
+        let i = 0; for (let j = 1; j < xs.length; j++) if (xs[j] > xs[i]) i = j;
+        const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+        return {id: Array.from(t.customdata)[i],
+                px: r.left + fl.xaxis._offset + fl.xaxis.l2p(xs[i]),
+                py: r.top + fl.yaxis._offset + fl.yaxis.l2p(ys[i])};
+    })()""")
+    pg.mouse.click(target["px"], target["py"])
+    _idle(pg)
+    _no_exception(pg)
+    query_line = pg.locator("[data-testid='stMarkdownContainer'] p", has_text="Query:").first
+    after = query_line.inner_text()
+    assert after != before
+    assert f"data vector {target['id']} " in after + " ", (after, target)
+    assert pg.get_by_text("Candidates scanned").first.is_visible()
+    _shot(pg, "search")
