@@ -162,3 +162,12 @@ def test_url_with_garbage_values_falls_back_to_defaults():
     at = _app({"nlist": "many", "init": "magic", "kind": "nope", "nprobe": "-3"})
     s = at.session_state["_settings"]
     assert (s["nlist"], s["init"], s["kind"], s["nprobe"]) == (16, "random", "blobs", 1)
+
+
+def test_server_upload_limit_matches_load_vectors_limit():
+    import tomllib
+
+    with open(os.path.join(ROOT, ".streamlit", "config.toml"), "rb") as fh:
+        cfg = tomllib.load(fh)
+    assert cfg["server"]["maxUploadSize"] * 2**20 == ivfcore.MAX_BYTES
+    assert cfg["browser"]["gatherUsageStats"] is False and cfg["server"]["headless"] is True
