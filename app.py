@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/train.py", title="2 · Train (k-means)", icon=":material/animation:"),
     st.Page("pages/sizes.py", title="3 · Cluster sizes", icon=":material/bar_chart:"),
     st.Page("pages/search.py", title="4 · Search", icon=":material/travel_explore:"),
+    st.Page("pages/recall.py", title="5 · Recall vs work", icon=":material/show_chart:"),
 ]
 page = st.navigation(PAGES)
 sidebar.show()

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, current, figures, state
+from ui import boot, controls, current, figures
 
 boot.through_app()
 
@@ -16,34 +16,16 @@ st.markdown(
 )
 
 ds = current.dataset()
-with st.container(border=True):
-    st.markdown("**Training B** differs from A in:")
-    c = st.columns(4)
-    with c[0]:
-        state.widget("b_init", st.selectbox, "Initialisation", options=["same", *ivfcore.INITS])
-    with c[1]:
-        state.widget("b_empty", st.selectbox, "Empty lists", options=["same", *ivfcore.EMPTY_STRATEGIES])
-    with c[2]:
-        state.widget("b_nlist", st.number_input, "Lists (0 = same as A)", min_value=0, step=1)
-    with c[3]:
-        log = st.toggle("Log scale", value=False, help="Useful when a few lists are huge.")
-
-b = {"init": state.get("b_init"), "empty": state.get("b_empty"), "nlist": state.get("b_nlist")}
-b_over = {k: v for k, v in b.items() if v not in ("same", 0)}
+b_over = controls.comparison_controls()
+log = st.toggle("Log scale", value=False, help="Useful when a few lists are huge.")
 runs = [("A", {}), ("B", b_over)]
-
-
-def describe(over):
-    v = {**state.values(), **over}
-    return f"nlist = {v['nlist']}, {v['init']} init, empty: {v['empty']}"
-
 
 cols = st.columns(2)
 for col, (name, over) in zip(cols, runs):
     with col:
         km = current.training(over)
         s = ivfcore.size_stats(km.sizes)
-        st.subheader(f"{name}: {describe(over)}")
+        st.subheader(f"{name}: {controls.describe_training(over)}")
         st.code(
             f"Cluster size stats: min={s.min}, max={s.max}, std={s.std:.1f}\n"
             f"Largest 5 clusters: {list(s.largest)}",

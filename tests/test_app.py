@@ -11,7 +11,8 @@ from ui.settings import EXERCISE_PRESET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
-PAGES = ["pages/dataset.py", "pages/train.py", "pages/sizes.py", "pages/search.py"]
+PAGES = ["pages/dataset.py", "pages/train.py", "pages/sizes.py", "pages/search.py",
+         "pages/recall.py"]
 
 
 def _app(query=None):
@@ -67,8 +68,8 @@ def test_every_page_runs_with_the_exercise_preset():
     for page in PAGES:
         _visit(at, page)
         assert not at.error
-    m = _metrics(at)  # search page
-    assert m["Centroids compared"] == "100"
+    _visit(at, "pages/search.py")
+    assert _metrics(at)["Centroids compared"] == "100"
 
 
 def test_search_numbers_equal_ivfcore(blobs_index):
@@ -171,3 +172,19 @@ def test_server_upload_limit_matches_load_vectors_limit():
         cfg = tomllib.load(fh)
     assert cfg["server"]["maxUploadSize"] * 2**20 == ivfcore.MAX_BYTES
     assert cfg["browser"]["gatherUsageStats"] is False and cfg["server"]["headless"] is True
+
+
+def test_recall_page_numbers_equal_the_engine_sweep():
+    at = _visit(_app({"kind": "imbalanced", "imbalanced.n": 3000, "nlist": 10}), "pages/recall.py")
+    assert len(at.get("plotly_chart")) == 2
+    ds = ivfcore.make_dataset("imbalanced", seed=0, n=3000, d=32)
+    km = ivfcore.train_kmeans(ds.x, 10, init="random", max_iter=50, tol=1e-4, seed=0)
+    keep, qids = ivfcore.holdout_split(ds.n, 100, seed=0, groups=ds.groups)
+    sw = ivfcore.recall_sweep(ivfcore.build_ivf(ds.x[keep], km.centroids), ds.x[qids], k=10)
+    table = at.dataframe[0].value
+    a = table[table["index"] == "A"]
+    np.testing.assert_allclose(a["recall@10"].to_numpy(), np.round(sw.recall, 3))
+    np.testing.assert_array_equal(a["nprobe"].to_numpy(), sw.nprobes)
+    # the per-group curves are drawn: dense and sparse for A and B
+    names = [t["name"] for t in __import__("json").loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    assert any("dense queries" in n for n in names) and any("sparse queries" in n for n in names)

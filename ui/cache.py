@@ -129,3 +129,15 @@ def training_figure(spec, tkey, method, title, _proj, _km, _paths):
 
 
 os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+
+
+@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
+def sweep(spec, tkey, n_queries, k, _x, _groups, _centroids):
+    """Recall and work per nprobe for queries held out of an index with these centroids.
+
+    Returns (RecallSweep, group of each query). The centroids come from the full training;
+    the held-out vectors are left out of the lists, so no query finds itself.
+    """
+    keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
+    held_out_index = ivfcore.build_ivf(_x[keep], _centroids)
+    return ivfcore.recall_sweep(held_out_index, _x[qids], k=k), _groups[qids]

@@ -115,3 +115,24 @@ def search_controls(nlist):
         hi = max(2, nlist)
         state.widget("nprobe", st.slider, "nprobe (lists to open)", min_value=1, max_value=hi,
                      help="How many of the nearest lists the query scans.")
+
+
+def comparison_controls():
+    """Settings of training B (compared with the current training A); returns B's overrides."""
+    with st.container(border=True):
+        st.markdown("**Training B** differs from A in:")
+        c = st.columns(3)
+        with c[0]:
+            state.widget("b_init", st.selectbox, "Initialisation", options=["same", *ivfcore.INITS])
+        with c[1]:
+            state.widget("b_empty", st.selectbox, "Empty lists",
+                         options=["same", *ivfcore.EMPTY_STRATEGIES])
+        with c[2]:
+            state.widget("b_nlist", st.number_input, "Lists (0 = same as A)", min_value=0, step=1)
+    b = {"init": state.get("b_init"), "empty": state.get("b_empty"), "nlist": state.get("b_nlist")}
+    return {k: v for k, v in b.items() if v not in ("same", 0)}
+
+
+def describe_training(overrides=None):
+    v = {**state.values(), **(overrides or {})}
+    return f"nlist = {v['nlist']}, {v['init']} init, empty: {v['empty']}"

@@ -342,3 +342,31 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title):
                       legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))
     return _layout(fig, title, height=620)
 
+
+
+def recall_curves(curves, n_total, title, by="nprobe"):
+    """Recall@k against nprobe or against distance computations, one line per curve.
+
+    ``curves`` is a list of (name, RecallSweep, colour, dash). Brute force (recall 1 at
+    ``n_total`` computations) is the reference.
+    """
+    fig = go.Figure()
+    for name, sw, color, dash in curves:
+        x = sw.nprobes if by == "nprobe" else sw.distance_computations
+        fig.add_trace(go.Scatter(
+            x=x, y=sw.recall, mode="lines+markers", name=name,
+            line=dict(color=color, dash=dash, width=2.5), marker=dict(size=6),
+            customdata=np.c_[sw.nprobes, sw.distance_computations],
+            hovertemplate=(f"{name}<br>nprobe %{{customdata[0]}}: recall %{{y:.3f}}, "
+                           "%{customdata[1]:,.0f} distance computations<extra></extra>"),
+        ))
+    fig.add_hline(y=1.0, line_dash="dot", line_color="#555",
+                  annotation_text="brute force: recall 1", annotation_position="bottom right")
+    if by == "nprobe":
+        fig.update_xaxes(title_text="nprobe (lists opened per query)", type="log")
+    else:
+        fig.add_vline(x=n_total, line_dash="dot", line_color="#555",
+                      annotation_text=f"brute force: {n_total:,}", annotation_position="top left")
+        fig.update_xaxes(title_text="distance computations per query (log)", type="log")
+    fig.update_yaxes(title_text=f"recall@{curves[0][1].k}" if curves else "recall", range=[0, 1.05])
+    return _layout(fig, title, height=440)
