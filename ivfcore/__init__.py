@@ -12,12 +12,14 @@ from .knn import brute_force_knn, recall_at_k
 from .loading import MAX_BYTES, load_vectors
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
 from .stats import SizeStats, group_occupancy, size_stats
-from .sweep import RecallSweep, default_nprobes, holdout_split, recall_sweep
+from .sweep import (
+    NeighbourSpread, RecallSweep, default_nprobes, holdout_split, neighbour_spread, recall_sweep,
+)
 
 __all__ = [
     "Dataset", "EMPTY_STRATEGIES", "INITS", "IVFIndex", "InputError", "KINDS", "KMeansResult",
     "KMeansStep", "MAX_BYTES", "PROJECTIONS", "Projection", "QueryTrace", "Repair", "SearchResult", "SizeStats",
     "brute_force_knn", "build_ivf", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
-    "recall_sweep",
+    "recall_sweep", "NeighbourSpread", "neighbour_spread",
 ]

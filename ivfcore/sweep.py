@@ -111,3 +111,45 @@ def holdout_split(n, n_queries, *, seed=0, groups=None):
     keep = np.ones(n, dtype=bool)
     keep[query_ids] = False
     return np.flatnonzero(keep), query_ids.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class NeighbourSpread:
+    """Where each query's true neighbours live in the index.
+
+    ``n_lists[j]``: how many different lists hold query j's k true neighbours.
+    ``nprobe_needed[j]``: the rank of the farthest of those lists among the query's
+    nearest centroids, i.e. the smallest nprobe that finds all k.
+    """
+
+    n_lists: np.ndarray  # (m,)
+    nprobe_needed: np.ndarray  # (m,)
+
+
+def neighbour_spread(index, xq, *, k=10, true_ids=None):
+    """How scattered each query's true neighbours are over the lists.
+
+    Parameters
+    ----------
+    index : IVFIndex
+    xq : array-like, shape (m, d)
+    k : int
+    true_ids : array-like, shape (m, k), optional
+
+    Returns
+    -------
+    NeighbourSpread
+    """
+    xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
+    k = min(as_count(k, "k", low=1), index.ntotal)
+    if true_ids is None:
+        _, true_ids = brute_force_knn(index.xb, xq, k)
+    lists = index.labels[np.asarray(true_ids)]  # (m, k)
+    _, dc = index.coarse(xq, 1)
+    order = np.argsort(dc, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(1, index.nlist + 1)[None, :], axis=1)
+    needed = np.take_along_axis(rank, lists, axis=1).max(axis=1)
+    srt = np.sort(lists, axis=1)
+    n_lists = 1 + (np.diff(srt, axis=1) != 0).sum(axis=1)
+    return NeighbourSpread(n_lists=n_lists, nprobe_needed=needed)

@@ -28,7 +28,7 @@ for (name, over), color in zip((("A", {}), ("B", b_over)), colors):
     km = current.training(over)
     sw, qgroups = cache.sweep(state.spec(), state.training_key(over), n_queries, k, ds.x,
                               ds.groups, km.centroids)
-    label = f"{name}: {controls.describe_training(over)}"
+    label = f"{name}: {controls.describe_training(over)} (all queries)"
     curves.append((label, sw, color, "solid"))
     if len(ds.group_names) > 1:
         for g, dash in zip(range(len(ds.group_names)), ("dash", "dot", "dashdot", "longdash")):

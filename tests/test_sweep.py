@@ -57,3 +57,15 @@ def test_bad_nprobes(setup):
         recall_sweep(index, ds.x[qids], nprobes=[0, 5])
     with pytest.raises(InputError, match="nprobe"):
         recall_sweep(index, ds.x[qids], nprobes=[21])
+
+
+def test_neighbour_spread_agrees_with_traces(setup):
+    ds, keep, qids, index = setup
+    xq = ds.x[qids[:15]]
+    spread = ivfcore.neighbour_spread(index, xq, k=8)
+    for j, q in enumerate(xq):
+        tr = index.trace(q, k=8, nprobe=1)
+        assert spread.n_lists[j] == len(np.unique(tr.true_lists))
+        assert spread.nprobe_needed[j] == tr.true_list_rank.max()
+        # and probing exactly that many lists finds every true neighbour
+        assert index.trace(q, k=8, nprobe=int(spread.nprobe_needed[j])).recall == 1.0

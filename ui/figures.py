@@ -369,4 +369,6 @@ def recall_curves(curves, n_total, title, by="nprobe"):
                       annotation_text=f"brute force: {n_total:,}", annotation_position="top left")
         fig.update_xaxes(title_text="distance computations per query (log)", type="log")
     fig.update_yaxes(title_text=f"recall@{curves[0][1].k}" if curves else "recall", range=[0, 1.05])
-    return _layout(fig, title, height=440)
+    _layout(fig, title, height=560)
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
+    return fig
