@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/sizes.py", title="3 · Cluster sizes", icon=":material/bar_chart:"),
     st.Page("pages/search.py", title="4 · Search", icon=":material/travel_explore:"),
     st.Page("pages/recall.py", title="5 · Recall vs work", icon=":material/show_chart:"),
+    st.Page("pages/exercise.py", title="6 · The chapter's exercise", icon=":material/school:"),
 ]
 page = st.navigation(PAGES)
 sidebar.show()

@@ -38,9 +38,9 @@ class RecallSweep:
 
 
 def default_nprobes(nlist):
-    """Roughly geometric nprobe values from 1 to nlist."""
-    grid = np.unique(np.round(np.geomspace(1, nlist, num=min(nlist, 14))).astype(int))
-    return grid
+    """Round nprobe values from 1 up to nlist (1, 2, 3, 5, 10, 20, 30, 50, 100, ...)."""
+    steps = [m * 10**e for e in range(7) for m in (1, 2, 3, 5)]
+    return np.array(sorted({s for s in steps if s < nlist} | {nlist}), dtype=np.int64)
 
 
 def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None):

@@ -26,7 +26,7 @@ curves, colors = [], figures.palette(2)
 rows = []
 for (name, over), color in zip((("A", {}), ("B", b_over)), colors):
     km = current.training(over)
-    sw, qgroups = cache.sweep(state.spec(), state.training_key(over), n_queries, k, ds.x,
+    sw, qgroups, _, _ = cache.sweep(state.spec(), state.training_key(over), n_queries, k, ds.x,
                               ds.groups, km.centroids)
     label = f"{name}: {controls.describe_training(over)} (all queries)"
     curves.append((label, sw, color, "solid"))

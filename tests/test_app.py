@@ -188,3 +188,24 @@ def test_recall_page_numbers_equal_the_engine_sweep():
     # the per-group curves are drawn: dense and sparse for A and B
     names = [t["name"] for t in __import__("json").loads(at.get("plotly_chart")[0].proto.spec)["data"]]
     assert any("dense queries" in n for n in names) and any("sparse queries" in n for n in names)
+
+
+def test_exercise_page_answers_are_computed_from_the_engine():
+    at = _visit(_app(), "pages/exercise.py")
+    assert not at.error
+    for t in at.toggle:
+        t.set_value(True)
+    at.run()
+    assert not at.exception
+    ds = ivfcore.make_dataset("exercise", seed=0)
+    km = ivfcore.train_kmeans(ds.x, 100, init="k-means++", empty="reinit", max_iter=50, tol=1e-4, seed=0)
+    s = ivfcore.size_stats(km.sizes)
+    table = at.dataframe[0].value
+    row = table[table["init"] == "k-means++"].iloc[0]
+    assert row["max"] == s.max and row["imbalance factor"] == round(s.imbalance_factor, 2)
+    # the lesson the chapter's exercise teaches holds on this data
+    rnd = table[table["init"] == "random"].iloc[0]
+    assert row["imbalance factor"] > 3 > 1.1 > rnd["imbalance factor"]
+    assert row["lists mostly dense at the end"] < rnd["lists mostly dense at the end"]
+    recall = at.dataframe[2].value.set_index("queries")
+    assert recall.loc["dense", "recall@10, nprobe 5"] < recall.loc["sparse", "recall@10, nprobe 5"]

@@ -135,9 +135,33 @@ os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 def sweep(spec, tkey, n_queries, k, _x, _groups, _centroids):
     """Recall and work per nprobe for queries held out of an index with these centroids.
 
-    Returns (RecallSweep, group of each query). The centroids come from the full training;
-    the held-out vectors are left out of the lists, so no query finds itself.
+    Returns (RecallSweep, group of each query, NeighbourSpread, held-out index). The
+    centroids come from the full training; the held-out vectors are left out of the lists,
+    so no query finds itself.
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
     held_out_index = ivfcore.build_ivf(_x[keep], _centroids)
-    return ivfcore.recall_sweep(held_out_index, _x[qids], k=k), _groups[qids]
+    _, true_ids = ivfcore.brute_force_knn(held_out_index.xb, _x[qids], k)
+    sw = ivfcore.recall_sweep(held_out_index, _x[qids], k=k, true_ids=true_ids)
+    spread = ivfcore.neighbour_spread(held_out_index, _x[qids], k=k, true_ids=true_ids)
+    return sw, _groups[qids], spread, held_out_index
+
+
+@st.cache_resource(max_entries=6, show_spinner="Measuring how crowded each group is…")
+def nearest_neighbour_distances(spec, per_group, _x, _groups):
+    """Distance from sampled vectors of each group to their nearest other vector: (group -> array)."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for g in np.unique(_groups):
+        ids = np.flatnonzero(_groups == g)
+        sample = rng.choice(ids, size=min(per_group, len(ids)), replace=False)
+        d, _ = ivfcore.brute_force_knn(_x, _x[sample], 2)
+        out[int(g)] = np.sqrt(d[:, 1].astype(np.float64))
+    return out
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def centroid_groups(spec, tkey, _x, _groups, _centroids):
+    """Generating group of the data vector nearest to each centroid (where the centroid sits)."""
+    _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1)
+    return _groups[nearest_ids[:, 0]]

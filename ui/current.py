@@ -37,7 +37,12 @@ def training(overrides=None, show_progress=True, on_first_step=None):
     called once with step 0 so a page can draw the first frame before training ends.
     """
     ds = dataset()
-    spec, tkey = state.spec(), state.training_key(overrides)
+    return training_for(state.spec(), state.training_key(overrides), ds.x,
+                        show_progress=show_progress, on_first_step=on_first_step)
+
+
+def training_for(spec, tkey, x, show_progress=True, on_first_step=None):
+    """k-means for an explicit (dataset spec, training key), shared through the cache."""
     done = cache.cached_training(spec, tkey)
     if done is not None:
         return done
@@ -48,11 +53,11 @@ def training(overrides=None, show_progress=True, on_first_step=None):
             on_first_step(step, total)
         if bar is not None:
             bar.progress(min(1.0, step.iteration / max(1, total)),
-                         text=f"Training k-means: iteration {step.iteration} of at most {total} "
-                              f"(inertia {step.inertia:,.4g})")
+                         text=f"Training k-means (nlist = {tkey[0]}, {tkey[1]} init): iteration "
+                              f"{step.iteration} of at most {total} (inertia {step.inertia:,.4g})")
 
     with shown_errors():
-        km = cache.training(spec, tkey, ds.x, progress)
+        km = cache.training(spec, tkey, x, progress)
     if bar is not None:
         bar.empty()
     return km
