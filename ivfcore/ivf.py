@@ -118,9 +118,19 @@ class IVFIndex:
         return xq, k, nprobe
 
     def coarse(self, xq, nprobe):
-        """The ``nprobe`` nearest lists of each query, nearest first, and all centroid distances."""
+        """The ``nprobe`` nearest lists of each query, nearest first, and all centroid distances.
+
+        Equally near centroids go lowest list id first, as when vectors were assigned to lists:
+        a duplicate centroid's list is empty, and probing it instead would miss every vector there.
+        """
         dc = pairwise_sq_l2(xq, self.centroids, b_norms=self._c_norms)
-        return smallest_k(dc, nprobe), dc
+        probed = smallest_k(dc, nprobe)  # breaks ties arbitrarily; rare, so redo only those rows
+        near = np.take_along_axis(dc, probed, axis=1)
+        tied = ((dc <= near[:, -1:]).sum(axis=1) > nprobe) | (np.diff(near, axis=1) == 0).any(axis=1)
+        if tied.any():
+            rows = np.flatnonzero(tied)
+            probed[rows] = np.argsort(dc[rows], axis=1, kind="stable")[:, :nprobe]
+        return probed, dc
 
     def search(self, xq, k=10, nprobe=1):
         """Find the ``k`` nearest stored vectors of each query among its ``nprobe`` nearest lists.

@@ -112,12 +112,12 @@ def test_bad_file_raises_input_error_with_useful_message(name, no_unpickling):
     try:
         load_vectors(path, filename=name)
     except InputError as exc:
-        msg = str(exc)
+        msg, kind = str(exc), type(exc)
     except BaseException as exc:  # noqa: BLE001 - the point is to name what escaped
         pytest.fail(f"{name}: {type(exc).__name__} escaped instead of InputError: {exc}")
     else:
         pytest.fail(f"{name} loaded, but it should have been refused")
-    assert type(exc) is InputError
+    assert kind is InputError
     assert msg.strip(), name
     assert not LEAKS.search(msg), f"{name}: internal error text in message: {msg!r}"
     assert msg.isprintable(), f"{name}: unprintable characters in message: {msg!r}"

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import ivfcore
@@ -70,7 +70,7 @@ def _exact_sq(a, b):
 def _tol(peak, d):
     """Absolute error allowed in a squared distance: the |x|^2 - 2x.c + |c|^2 form in float32
     loses about eps32 * d * peak^2."""
-    return 1e-4 * max(1, d) * peak**2 + 1e-30
+    return 1e-4 * max(1, d) * min(peak, 1e150) ** 2 + 1e-30
 
 
 # Refusing vectors as too large is fine for values whose squares overflow (about 1e18 in
@@ -105,6 +105,11 @@ def _call(fn, *args, **kwargs):
     tol=st.sampled_from([0.0, 1e-4, 1.0]),
     seed=st.integers(0, 2**31),
 )
+# Found by this test: finite values whose squares overflow gave nan/inf inertia and garbage labels.
+@example(data=(np.array([[1.2573022109339328e199]]), 1.2573022109339328e199), k_extra=0,
+         init="random", empty="reinit", max_iter=0, tol=0.0, seed=0)
+@example(data=(np.full((3, 8), 1e30, dtype=np.float32), 1e30), k_extra=1,
+         init="k-means++", empty="split", max_iter=3, tol=1e-4, seed=0)
 def test_train_kmeans_invariants(data, k_extra, init, empty, max_iter, tol, seed):
     x, peak = data
     n, d = x.shape
@@ -175,6 +180,8 @@ def test_train_kmeans_invariants(data, k_extra, init, empty, max_iter, tol, seed
     nprobe_extra=st.integers(0, 70),
     seed=st.integers(0, 2**31),
 )
+@example(data=(np.arange(12, dtype=np.float32).reshape(6, 2) * np.float32(1e19), 1.1e20), nlist_extra=2, centroid_source="rows",
+         m=2, k=3, nprobe_extra=1, seed=3)
 def test_build_ivf_and_search_invariants(data, nlist_extra, centroid_source, m, k, nprobe_extra, seed):
     x, peak = data
     n, d = x.shape
@@ -262,10 +269,17 @@ def test_build_ivf_and_search_invariants(data, nlist_extra, centroid_source, m, 
     assert np.isinf(full.distances[:, kk:]).all()
     np.testing.assert_array_equal(full.n_candidates, n)
 
-    # trace agrees with search for one query
+    # trace agrees with a search for that one query, and with itself
     tr = index.trace(xq[0], k=k, nprobe=nprobe)
-    np.testing.assert_array_equal(tr.result_ids, res.ids[0][~pad[0]])
-    assert tr.n_distance_computations == nlist + tr.n_candidates == res.n_distance_computations[0]
+    one = index.search(xq[:1], k=k, nprobe=nprobe)
+    np.testing.assert_array_equal(tr.probed, one.probed[0])
+    np.testing.assert_array_equal(tr.result_ids, one.ids[0][one.ids[0] >= 0])
+    assert tr.n_distance_computations == nlist + tr.n_candidates == one.n_distance_computations[0]
+    # ... and with itself: results come from the lists it shows as probed
+    np.testing.assert_array_equal(tr.probed, tr.centroid_order[:nprobe])
+    assert np.isin(tr.result_ids, tr.candidate_ids).all()
+    assert (np.diff(tr.centroid_distances) >= 0).all()
+    assert sorted(tr.centroid_order.tolist()) == list(range(nlist))
     assert 0.0 <= tr.recall <= 1.0
     assert ((tr.true_list_rank >= 1) & (tr.true_list_rank <= nlist)).all()
     assert set(tr.missed_ids.tolist()) <= set(tr.true_ids.tolist())
@@ -278,19 +292,31 @@ def test_build_ivf_and_search_invariants(data, nlist_extra, centroid_source, m, 
 
 @FAST
 @given(data=matrices(huge=True), m=st.integers(1, 5), k=st.integers(1, 70),
-       query_kind=st.sampled_from(["float64", "float32", "int", "1-D"]), seed=st.integers(0, 2**31))
-def test_brute_force_knn_is_exact(data, m, k, query_kind, seed):
+       query_kind=st.sampled_from(["float64", "float32", "int", "1-D"]),
+       query_scale=st.sampled_from([1.0, 1.0, 1.0, 1e30]), seed=st.integers(0, 2**31))
+# float64 queries that fit float64 but overflow once cast to the float32 data's dtype
+@example(data=(np.ones((4, 8), dtype=np.float32), 1.0), m=1, k=2, query_kind="float64",
+         query_scale=1e30, seed=0)
+def test_brute_force_knn_is_exact(data, m, k, query_kind, query_scale, seed):
     x, peak = data
     n, d = x.shape
     rng = np.random.default_rng(seed)
-    xq = rng.normal(size=(m, d)) * max(peak, 1.0)
+    xq = rng.normal(size=(m, d)) * max(peak, 1.0) * query_scale
     if query_kind == "1-D":
         xq = xq[0]
     elif query_kind == "int":
         xq = np.clip(np.round(xq), -2**62, 2**62).astype(np.int64)
     else:
-        xq = xq.astype(query_kind)
+        with np.errstate(over="ignore"):
+            xq = xq.astype(query_kind)
     out, err = _call(ivfcore.brute_force_knn, x, xq, k)
+    if not np.isfinite(xq).all():  # 1e30 * 1e15 does not fit float32: inf in the query itself
+        assert err is not None
+        if "too large" in str(err):  # x itself, checked first
+            _refused_as_too_large(err, peak)
+        else:
+            assert "xq has a non-finite value" in str(err), str(err)
+        return
     if err is not None:
         _refused_as_too_large(err, max(peak, float(np.abs(np.asarray(xq, dtype=np.float64)).max())))
         return
@@ -327,6 +353,8 @@ def _recall_reference(found, true):
 
 @FAST
 @given(found=ids_arrays(), true=ids_arrays())
+@example(found=np.zeros((2, 3, 4), dtype=np.int64), true=np.zeros((2, 5), dtype=np.int64))  # ValueError
+@example(found=np.zeros((1, 0, 0), dtype=np.int64), true=np.array(10))  # silently gave 0.0
 def test_recall_at_k_in_unit_interval(found, true):
     r, err = _call(ivfcore.recall_at_k, found, true)
     ok_shapes = (found.ndim <= 2 and true.ndim <= 2 and true.size > 0
@@ -415,6 +443,8 @@ def test_load_vectors_random_number_like_text(text, ext):
     version=st.sampled_from([(1, 0), (2, 0), (3, 0)]),
     seed=st.integers(0, 2**31),
 )
+@example(shape=(10**400, 2), descr="<f4", fortran=False, n_bytes=0, version=(1, 0), seed=0)  # OverflowError
+@example(shape=(10**200, 10**200), descr="<f4", fortran=False, n_bytes=0, version=(1, 0), seed=0)
 def test_load_vectors_hostile_npy_headers(shape, descr, fortran, n_bytes, version, seed):
     """Hand-written headers: any shape (negative, astronomical), dtype and fortran_order."""
     header = "{'descr': %r, 'fortran_order': %r, 'shape': %r, }" % (descr, fortran, shape)
@@ -470,3 +500,29 @@ def test_load_vectors_round_trip(data, dtype, fmt, header, comments, crlf, sep):
         assert err is None, str(err)
         _check_loaded(ds)
         np.testing.assert_array_equal(ds.x, expected)
+
+
+def test_equally_near_lists_are_probed_lowest_id_first():
+    """Found by test_build_ivf_and_search_invariants: with duplicate centroids, search broke
+    the tie arbitrarily and probed list 7, the empty twin of list 4 that holds vector 0, so
+    searching for vector 0 itself found nothing; trace (a stable sort) drew list 4 as probed,
+    so the picture and the results disagreed."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(12, 2)).astype(np.float32)
+    index = ivfcore.build_ivf(x, x[rng.integers(0, 12, size=8)])
+    np.testing.assert_array_equal(index.centroids[4], index.centroids[7])
+    assert index.labels[0] == 4 and index.list_sizes[7] == 0
+    res = index.search(x[0], k=2, nprobe=1)
+    np.testing.assert_array_equal(res.probed, [[4]])
+    assert res.ids[0, 0] == 0 and res.distances[0, 0] == 0
+    const = np.ones((5, 3), dtype=np.float32)  # every centroid equally near every query
+    res = ivfcore.build_ivf(const, np.ones((4, 3))).search(const, k=2, nprobe=2)
+    np.testing.assert_array_equal(res.probed, [[0, 1]] * 5)
+    assert (res.ids >= 0).all()
+    for nprobe in range(1, index.nlist + 1):
+        tr = index.trace(x[0], k=2, nprobe=nprobe)
+        res = index.search(x[0], k=2, nprobe=nprobe)
+        np.testing.assert_array_equal(tr.probed, res.probed[0])
+        np.testing.assert_array_equal(tr.centroid_order[:nprobe], tr.probed)
+        np.testing.assert_array_equal(tr.result_ids, res.ids[0][res.ids[0] >= 0])
+        assert np.isin(tr.result_ids, tr.candidate_ids).all()
