@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/search.py", title="4 · Search", icon=":material/travel_explore:"),
     st.Page("pages/recall.py", title="5 · Recall vs work", icon=":material/show_chart:"),
     st.Page("pages/exercise.py", title="6 · The chapter's exercise", icon=":material/school:"),
+    st.Page("pages/failures.py", title="7 · Failure-mode lab", icon=":material/warning:"),
 ]
 page = st.navigation(PAGES)
 sidebar.show()

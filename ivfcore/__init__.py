@@ -7,7 +7,9 @@ traces, exact search, recall and list-size statistics.
 from .datasets import KINDS, Dataset, make_dataset
 from .errors import InputError
 from .ivf import IVFIndex, QueryTrace, SearchResult, build_ivf
-from .kmeans import EMPTY_STRATEGIES, INITS, KMeansResult, KMeansStep, Repair, train_kmeans
+from .kmeans import (
+    EMPTY_STRATEGIES, INITS, KMeansResult, KMeansStep, Repair, box_init, train_kmeans,
+)
 from .knn import brute_force_knn, recall_at_k
 from .loading import MAX_BYTES, load_vectors
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
@@ -21,5 +23,5 @@ __all__ = [
     "KMeansStep", "MAX_BYTES", "PROJECTIONS", "Projection", "QueryTrace", "Repair", "SearchResult", "SizeStats",
     "brute_force_knn", "build_ivf", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
-    "recall_sweep", "NeighbourSpread", "neighbour_spread",
+    "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init",
 ]

@@ -217,6 +217,28 @@ def train_kmeans(
     )
 
 
+def box_init(x, k, *, seed=0):
+    """k points drawn uniformly from the bounding box of ``x``: a deliberately poor start.
+
+    Unlike data vectors, such points can sit where there is no data at all, so some lists
+    start (and, with ``empty="keep"``, stay) empty. Pass the result as ``init``.
+
+    Parameters
+    ----------
+    x : array-like, shape (n, d)
+    k : int
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (k, d), the dtype of the checked ``x``
+    """
+    x = as_vectors(x, "x")
+    k = as_count(k, "k", low=1)
+    rng = as_generator(seed)
+    return rng.uniform(x.min(axis=0), x.max(axis=0), size=(k, x.shape[1])).astype(x.dtype)
+
+
 def _kmeans_plusplus(x, k, rng, x_norms):
     """k-means++ seeding (one candidate per step): next centre ~ squared distance to the chosen."""
     n = x.shape[0]

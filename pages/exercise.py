@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, state
+from ui import boot, cache, current, figures, state
 from ui.settings import EXERCISE_PRESET, dataset_spec
 
 boot.through_app()
@@ -54,6 +54,17 @@ st.markdown(
 )
 
 
+def sizes_chart(run, title, key):
+    """Sorted list sizes, each bar coloured by the group that fills most of the list."""
+    occ = ivfcore.group_occupancy(run.labels, ds.groups, NLIST, 2)
+    colors = np.array(figures.palette(2))[occ.argmax(axis=1)]
+    st.plotly_chart(figures.sorted_sizes(run.sizes, title, colors=colors), key=key)
+
+
+sizes_chart(km, "Random initialisation: every list, largest first (red: mostly dense, "
+            "blue: mostly sparse)", "ex_sizes_random")
+
+
 def reveal(label, key):
     return st.toggle(f"Show the answer: {label}", key=key)
 
@@ -76,6 +87,8 @@ if reveal("list sizes and where the centroids sit", "ex_a1"):
                      "imbalance factor": round(st_.imbalance_factor, 2), "min": st_.min,
                      "max": st_.max, "std": round(st_.std, 1), "largest 5": str(list(st_.largest))})
     st.dataframe(rows, hide_index=True)
+    sizes_chart(runs["k-means++"], "k-means++: every list, largest first (red: mostly dense, "
+                "blue: mostly sparse)", "ex_sizes_pp")
     r, p = sits["random"], sits["k-means++"]
     st.markdown(
         f"Random initialisation picks 100 data vectors, and 90% of the data is dense, so "
@@ -97,13 +110,14 @@ st.radio("Predict: at nprobe = 1, which queries scan more vectors under k-means+
 
 def sweeps():
     """Held-out queries searched at every nprobe, per initialisation (cached, shared)."""
-    return {init: cache.sweep(SPEC, KEYS[init], 100, K, ds.x, ds.groups, run.centroids)
+    return {init: cache.held_out(SPEC, KEYS[init], 100, K, ds.x, ds.groups, run.centroids)
             for init, run in runs.items()}
 
 
 if reveal("vectors scanned per query", "ex_a2"):
     rows = []
-    for init, (sw, qg, _, _) in sweeps().items():
+    for init, ho in sweeps().items():
+        sw, qg = ho.sweep, ho.groups
         for p in (1, 10):
             i = int(np.flatnonzero(sw.nprobes == p)[0])
             for g, name in enumerate(ds.group_names):
@@ -129,7 +143,8 @@ st.radio("Predict: at nprobe = 5 with random initialisation, are dense or sparse
          "likely to find their 10 true neighbours?", ["dense", "sparse", "the same"], index=None,
          key="ex_q3", horizontal=True)
 if reveal("recall and where the neighbours live", "ex_a3"):
-    sw, qg, spread, _ = sweeps()["random"]
+    ho = sweeps()["random"]
+    sw, qg, spread = ho.sweep, ho.groups, ho.spread
     rows = []
     for g, name in enumerate(ds.group_names):
         sub = sw.for_queries(qg == g)

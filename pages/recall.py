@@ -26,8 +26,9 @@ curves, colors = [], figures.palette(2)
 rows = []
 for (name, over), color in zip((("A", {}), ("B", b_over)), colors):
     km = current.training(over)
-    sw, qgroups, _, _ = cache.sweep(state.spec(), state.training_key(over), n_queries, k, ds.x,
-                              ds.groups, km.centroids)
+    ho = cache.held_out(state.spec(), state.training_key(over), n_queries, k, ds.x, ds.groups,
+                        km.centroids)
+    sw, qgroups = ho.sweep, ho.groups
     label = f"{name}: {controls.describe_training(over)} (all queries)"
     curves.append((label, sw, color, "solid"))
     if len(ds.group_names) > 1:

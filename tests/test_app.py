@@ -12,7 +12,7 @@ from ui.settings import EXERCISE_PRESET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
 PAGES = ["pages/dataset.py", "pages/train.py", "pages/sizes.py", "pages/search.py",
-         "pages/recall.py"]
+         "pages/recall.py", "pages/exercise.py", "pages/failures.py"]
 
 
 def _app(query=None):
@@ -209,3 +209,22 @@ def test_exercise_page_answers_are_computed_from_the_engine():
     assert row["lists mostly dense at the end"] < rnd["lists mostly dense at the end"]
     recall = at.dataframe[2].value.set_index("queries")
     assert recall.loc["dense", "recall@10, nprobe 5"] < recall.loc["sparse", "recall@10, nprobe 5"]
+
+
+def test_failure_lab_tables_equal_the_engine():
+    at = _visit(_app({"fm_empty": "box"}), "pages/failures.py")
+    assert not at.error
+    ds = ivfcore.make_dataset("blobs", seed=0, n=3000, d=8, centers=6, spread=1.0)
+    c0 = ivfcore.box_init(ds.x, 40, seed=0)
+    table = at.dataframe[0].value.set_index("strategy")
+    for empty in ivfcore.EMPTY_STRATEGIES:
+        km = ivfcore.train_kmeans(ds.x, 40, init=c0, empty=empty, max_iter=50, tol=1e-4, seed=0)
+        assert table.loc[empty, "empty lists at the end"] == km.history[-1].n_empty
+        assert table.loc[empty, "iterations"] == km.n_iter
+    assert table.loc["keep", "empty lists at the end"] > 0 == table.loc["reinit", "empty lists at the end"]
+    # unbalanced tab: k-means++ makes dense queries scan far more than sparse ones
+    cost = at.dataframe[1].value.set_index(["init", "queries"])
+    assert cost.loc[("k-means++", "dense"), "mean"] > 5 * cost.loc[("k-means++", "sparse"), "mean"]
+    # non-spherical tab: two partitions drawn, recall shown for blobs and the shape
+    recalls = [m.value for m in at.metric if m.label.startswith("Recall@10")]
+    assert len(recalls) == 2

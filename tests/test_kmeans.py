@@ -239,3 +239,15 @@ def test_callback_sees_every_step_as_it_happens():
     seen.clear()
     train_kmeans(x, 8, seed=0, record_history=False, callback=lambda s, t: seen.append(s.iteration))
     assert seen == list(range(km.n_iter + 1))
+
+
+def test_box_init_starts_inside_the_bounding_box_and_can_leave_lists_empty():
+    x = ivfcore.make_dataset("blobs", seed=0, n=3000, d=8, centers=6).x
+    c0 = ivfcore.box_init(x, 40, seed=0)
+    assert c0.shape == (40, 8) and (c0 >= x.min(0)).all() and (c0 <= x.max(0)).all()
+    np.testing.assert_array_equal(c0, ivfcore.box_init(x, 40, seed=0))
+    keep = train_kmeans(x, 40, init=c0, empty="keep")
+    reinit = train_kmeans(x, 40, init=c0, empty="reinit", seed=0)
+    assert keep.history[0].n_empty > 0
+    assert keep.history[-1].n_empty == keep.history[0].n_empty  # an empty list never moves
+    assert reinit.history[-1].n_empty == 0

@@ -8,6 +8,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -88,14 +89,18 @@ def cached_training(spec, tkey):
     return _trainings().get((spec, tkey))
 
 
-def training(spec, tkey, _x, progress=None):
-    """k-means for (dataset spec, training settings); ``progress(step, total)`` sees each step."""
+def training(spec, tkey, _x, progress=None, _init=None):
+    """k-means for (dataset spec, training settings); ``progress(step, total)`` sees each step.
+
+    ``_init`` replaces the init named in ``tkey`` by explicit centroids; ``tkey`` must then
+    name them uniquely (e.g. "box") since the array itself is not part of the key.
+    """
     nlist, init, empty, max_iter, tol, seed = tkey
 
     def compute():
         return ivfcore.train_kmeans(
-            _x, nlist, init=init, empty=empty, max_iter=max_iter, tol=tol, seed=seed,
-            callback=progress,
+            _x, nlist, init=init if _init is None else _init, empty=empty, max_iter=max_iter,
+            tol=tol, seed=seed, callback=progress,
         )
 
     return _trainings().get_or_compute((spec, tkey), compute)
@@ -131,20 +136,41 @@ def training_figure(spec, tkey, method, title, _proj, _km, _paths):
 os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 
 
-@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
-def sweep(spec, tkey, n_queries, k, _x, _groups, _centroids):
-    """Recall and work per nprobe for queries held out of an index with these centroids.
+@dataclass(frozen=True)
+class HeldOut:
+    """Queries held out of an index with given centroids, searched at every nprobe."""
 
-    Returns (RecallSweep, group of each query, NeighbourSpread, held-out index). The
-    centroids come from the full training; the held-out vectors are left out of the lists,
-    so no query finds itself.
+    sweep: ivfcore.RecallSweep
+    groups: np.ndarray  # group of each query
+    spread: ivfcore.NeighbourSpread
+    index: ivfcore.IVFIndex  # the index without the held-out vectors
+    queries: np.ndarray  # (m, d)
+    true_ids: np.ndarray  # (m, k) exact neighbours in ``index``
+
+    def recall_at(self, nprobe):
+        """Mean recall@k of the held-out queries at one nprobe."""
+        one = ivfcore.recall_sweep(self.index, self.queries, k=self.sweep.k, nprobes=[nprobe],
+                                   true_ids=self.true_ids)
+        return float(one.recall[0])
+
+
+@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
+def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids):
+    """Recall, work and neighbour spread for queries held out of an index with these centroids.
+
+    The centroids come from the full training; the held-out vectors are left out of the
+    lists, so no query finds itself.
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
-    held_out_index = ivfcore.build_ivf(_x[keep], _centroids)
-    _, true_ids = ivfcore.brute_force_knn(held_out_index.xb, _x[qids], k)
-    sw = ivfcore.recall_sweep(held_out_index, _x[qids], k=k, true_ids=true_ids)
-    spread = ivfcore.neighbour_spread(held_out_index, _x[qids], k=k, true_ids=true_ids)
-    return sw, _groups[qids], spread, held_out_index
+    index = ivfcore.build_ivf(_x[keep], _centroids)
+    xq = _x[qids]
+    _, true_ids = ivfcore.brute_force_knn(index.xb, xq, k)
+    return HeldOut(
+        sweep=ivfcore.recall_sweep(index, xq, k=k, true_ids=true_ids),
+        groups=_groups[qids],
+        spread=ivfcore.neighbour_spread(index, xq, k=k, true_ids=true_ids),
+        index=index, queries=xq, true_ids=true_ids,
+    )
 
 
 @st.cache_resource(max_entries=6, show_spinner="Measuring how crowded each group is…")
@@ -165,3 +191,9 @@ def centroid_groups(spec, tkey, _x, _groups, _centroids):
     """Generating group of the data vector nearest to each centroid (where the centroid sits)."""
     _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1)
     return _groups[nearest_ids[:, 0]]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def box_start(spec, k, _x):
+    """Initial centroids drawn uniformly from the data's bounding box (seed 0)."""
+    return ivfcore.box_init(_x, k, seed=0)

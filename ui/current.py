@@ -41,8 +41,11 @@ def training(overrides=None, show_progress=True, on_first_step=None):
                         show_progress=show_progress, on_first_step=on_first_step)
 
 
-def training_for(spec, tkey, x, show_progress=True, on_first_step=None):
-    """k-means for an explicit (dataset spec, training key), shared through the cache."""
+def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=None):
+    """k-means for an explicit (dataset spec, training key), shared through the cache.
+
+    ``init``: explicit initial centroids, named in ``tkey`` (see ``cache.training``).
+    """
     done = cache.cached_training(spec, tkey)
     if done is not None:
         return done
@@ -57,7 +60,7 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None):
                               f"{step.iteration} of at most {total} (inertia {step.inertia:,.4g})")
 
     with shown_errors():
-        km = cache.training(spec, tkey, x, progress)
+        km = cache.training(spec, tkey, x, progress, init)
     if bar is not None:
         bar.empty()
     return km

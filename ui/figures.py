@@ -372,3 +372,42 @@ def recall_curves(curves, n_total, title, by="nprobe"):
     _layout(fig, title, height=560)
     fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
     return fig
+
+
+def lines(series, xlabel, ylabel, title, log_y=False):
+    """One line per named (x, y) series."""
+    fig = go.Figure()
+    for (name, (x, y)), color in zip(series.items(), palette(len(series))):
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=name,
+                                 line=dict(color=color, width=2.5), marker=dict(size=5)))
+    fig.update_xaxes(title_text=xlabel)
+    fig.update_yaxes(title_text=ylabel, type="log" if log_y else "linear", rangemode="tozero")
+    return _layout(fig, title, height=380)
+
+
+def cost_boxes(groups, title, ylabel="vectors scanned per query"):
+    """Box plots of a per-query cost, one box per named sample (points shown)."""
+    fig = go.Figure()
+    for (name, values), color in zip(groups.items(), palette(len(groups))):
+        fig.add_trace(go.Box(y=values, name=name, boxpoints="all", jitter=0.4, pointpos=0,
+                             marker=dict(size=3, color=color), line=dict(color=color)))
+    fig.update_yaxes(title_text=ylabel, rangemode="tozero")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=400)
+
+
+def partition_view(points, ids, labels, centroid_xy, k, title):
+    """Displayed vectors coloured by their list, with every centroid on top."""
+    fig = go.Figure()
+    fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="vectors",
+                               marker=_label_marker(labels, k, size=4, opacity=0.7),
+                               customdata=np.c_[ids, labels],
+                               hovertemplate="vector %{customdata[0]} in list %{customdata[1]}<extra></extra>"))
+    fig.add_trace(go.Scattergl(x=centroid_xy[:, 0], y=centroid_xy[:, 1], mode="markers",
+                               name="centroid", customdata=np.arange(k),
+                               marker=dict(symbol="diamond", size=12, color=palette(k),
+                                           line=dict(color="#000", width=2)),
+                               hovertemplate="centroid of list %{customdata}<extra></extra>"))
+    _fixed_axes(fig, np.vstack([points, centroid_xy]))
+    fig.update_layout(legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))
+    return _layout(fig, title, height=460)

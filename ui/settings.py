@@ -102,6 +102,11 @@ SETTINGS = {
         Setting("b_init", "k-means++", str, ("same",) + ivfcore.INITS),
         Setting("b_empty", "same", str, ("same",) + ivfcore.EMPTY_STRATEGIES),
         Setting("b_nlist", 0, int, low=0, high=4096),
+        # failure-mode lab
+        Setting("fm_empty", "copies", str, ("copies", "box")),
+        Setting("fm_shape", "moons", str, SHAPES),
+        Setting("fm_nlist", 16, int, low=2, high=256),
+        Setting("fm_nprobe", 1, int, low=1, high=256),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),
@@ -113,6 +118,20 @@ SETTINGS = {
 EXERCISE_PRESET = {"kind": "exercise", "seed": 0, "nlist": 100, "init": "random",
                    "empty": "reinit", "max_iter": 50, "tol": 1e-4, "proj": "pca",
                    "nprobe": 5, "topk": 10, "q": "id:0"}
+
+
+# Fixed datasets of the failure-mode lab: (kind, seed, params) specs as dataset_spec makes them.
+FAILURE_SPECS = {
+    "empty": ("duplicates", 0, (("n", 3000), ("d", 8), ("duplicate_fraction", 0.6), ("n_distinct", 5))),
+    "unbalanced": ("imbalanced", 0, (("n", 20000), ("d", 32), ("dense_fraction", 0.9),
+                                     ("dense_spread", 0.5), ("sparse_scale", 10.0))),
+    "blobs": ("blobs", 0, (("n", 4000), ("d", 16), ("centers", 8), ("spread", 1.0))),
+    "box": ("blobs", 0, (("n", 3000), ("d", 8), ("centers", 6), ("spread", 1.0))),
+}
+
+
+def manifold_spec(shape):
+    return ("manifold", 0, (("shape", shape), ("n", 4000), ("d", 16), ("noise", 0.05)))
 
 
 def dataset_spec(values):
