@@ -57,6 +57,13 @@ with empty_tab:
         "A repair is not always final: a list split off a group of identical copies ties with "
         "its twin and can empty again."
     )
+    if keep["empty lists at the end"] == 0:
+        st.markdown(
+            "Here even **keep** recovers, only more slowly: each empty centroid sits exactly on "
+            "a copied vector, so once its twin drifts towards the mean of its list, the copies "
+            "are nearer the waiting centroid and move over. Choose the bounding-box start to "
+            "see lists that stay empty for good."
+        )
 
 with unbalanced_tab:
     spec = FAILURE_SPECS["unbalanced"]
