@@ -178,3 +178,30 @@ def test_learner_walkthrough(server, page):
     assert f"data vector {target['id']} " in after + " ", (after, target)
     assert pg.get_by_text("Candidates scanned").first.is_visible()
     _shot(pg, "search")
+
+    # 5. recall against work, with the exercise still loaded
+    _goto(pg, server, "Recall vs work")
+    pg.wait_for_selector(".js-plotly-plot", timeout=180_000)
+    assert pg.locator(".js-plotly-plot").count() == 2
+    names = _chart_js(pg, "gd._fullData.map(t => t.name)")
+    assert any("dense queries" in n for n in names), names
+    _shot(pg, "recall")
+
+    # 6. the guided exercise: reveal every answer
+    _goto(pg, server, "The chapter's exercise")
+    toggles = pg.locator("[data-testid='stCheckbox'] input, [data-baseweb='checkbox'] input")
+    for i in range(toggles.count()):
+        toggles.nth(i).check(force=True)
+        _idle(pg)
+    _no_exception(pg)
+    assert pg.get_by_text(re.compile("lists end up mostly dense")).first.is_visible()
+    assert pg.get_by_text(re.compile("finding all of them takes nprobe")).first.is_visible()
+    _shot(pg, "exercise")
+
+    # 7. failure-mode lab: every tab renders
+    _goto(pg, server, "Failure-mode lab")
+    for tab in ("Unbalanced clusters", "Non-spherical clusters", "Empty clusters"):
+        pg.get_by_role("tab", name=tab).click()
+        pg.wait_for_timeout(500)
+    _no_exception(pg)
+    _shot(pg, "failures")
