@@ -228,3 +228,22 @@ def test_failure_lab_tables_equal_the_engine():
     # non-spherical tab: two partitions drawn, recall shown for blobs and the shape
     recalls = [m.value for m in at.metric if m.label.startswith("Recall@10")]
     assert len(recalls) == 2
+
+
+def test_changing_init_and_topk_widgets_changes_what_is_shown(blobs_index):
+    at = _visit(_app(), "pages/train.py")
+    init_box = next(s for s in at.selectbox if s.label == "Initialisation")
+    init_box.set_value("k-means++").run()
+    assert not at.exception and at.session_state["_settings"]["init"] == "k-means++"
+    _visit(at, "pages/sizes.py")
+    ds = _default_blobs()
+    km = ivfcore.train_kmeans(ds.x, 16, init="k-means++", max_iter=50, tol=1e-4, seed=0)
+    s = ivfcore.size_stats(km.sizes)
+    assert f"min={s.min}, max={s.max}, std={s.std:.1f}" in at.code[0].value
+    _visit(at, "pages/search.py")
+    topk = next(s for s in at.slider if s.label.startswith("k ("))
+    topk.set_value(3).run()
+    m = _metrics(at)
+    tr = ivfcore.build_ivf(ds.x, km.centroids).trace(ds.x[0], k=3, nprobe=1)
+    assert m["Recall@3"] == f"{tr.recall:.0%}"
+    assert m["Candidates scanned"] == f"{tr.n_candidates:,}"
