@@ -8,70 +8,22 @@ IVFLAB_SCREENSHOTS=docs, to docs/screenshots/ for the README).
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM = os.environ.get("IVFLAB_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+from bench.live import ROOT, launch, missing_browser, start_server, stop_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
-def _skip_reason():
-    if not os.path.exists(CHROMIUM):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium, as .ci/run does)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    reason = _skip_reason()
+    reason = missing_browser()
     if reason:
         pytest.skip(reason)
-    port = _free_port()
-    env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(ROOT, ".numba_cache"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("the app server did not become healthy: " + proc.stdout.read().decode()[-2000:])
-        time.sleep(0.3)
+    proc, url, _ = start_server()
     yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +31,13 @@ def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(p)
         pg = browser.new_page(viewport={"width": 1500, "height": 1250})
         yield pg
         browser.close()
 
 
-def _idle(pg, timeout=180_000):
-    pg.wait_for_timeout(400)  # let a rerun start before waiting for it to end
-    pg.wait_for_selector(IDLE, timeout=timeout)
-    pg.wait_for_timeout(700)
+_idle = wait_idle
 
 
 def _shot(pg, name):

@@ -1,0 +1,118 @@
+"""App wait times a class notices, measured in a real browser and in AppTest.
+
+Run: ``.venv/bin/python -m bench.app_timing`` (part of ``make bench``). Rows:
+- server start to healthy, and to the first page rendered (Dataset page, default data);
+- the exercise preset: click to dataset shown, then Train page to the first frame
+  (iteration 0, drawn while k-means still runs) and to the full animation, plus the size of
+  the animation figure sent to the browser;
+- nprobe and k changes on the Search page: server time of the rerun (AppTest, exercise data).
+Targets from the issue: first page < 3 s, first training frame < 5 s, payload < 5 MB,
+nprobe change < 0.5 s.
+"""
+
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+from bench.live import ROOT, launch, missing_browser, start_server, stop_server, wait_idle
+
+TARGETS = {"first page": 3.0, "first training frame": 5.0, "animation payload MB": 5.0,
+           "nprobe change (server)": 0.5, "k change (server)": 0.5}
+
+
+def browser_rows():
+    from playwright.sync_api import sync_playwright
+
+    rows = {}
+    proc, url, healthy = start_server()
+    rows["server healthy"] = healthy
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            pg = browser.new_page(viewport={"width": 1500, "height": 1100})
+            t0 = time.perf_counter()
+            pg.goto(url)
+            pg.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            rows["first page"] = healthy + time.perf_counter() - t0
+            wait_idle(pg)
+
+            t0 = time.perf_counter()
+            pg.get_by_role("button", name=re.compile("Load the chapter's exercise")).click()
+            pg.wait_for_selector("text=100,000", timeout=120_000)
+            wait_idle(pg, settle=0)
+            rows["preset: dataset shown"] = time.perf_counter() - t0 - 0.4
+
+            t0 = time.perf_counter()
+            pg.get_by_role("link", name=re.compile("Train")).first.click()
+            pg.wait_for_function(
+                "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+                "gd => gd.layout && gd.layout.title && /Iteration 0/.test(gd.layout.title.text))",
+                timeout=120_000, polling=50)
+            rows["first training frame"] = time.perf_counter() - t0
+            wait_idle(pg, settle=0)
+            rows["full animation"] = time.perf_counter() - t0 - 0.4
+            frames = pg.evaluate("() => document.querySelector('.js-plotly-plot')"
+                                 "._transitionData._frames.length")
+            rows["animation frames"] = frames
+            browser.close()
+    finally:
+        stop_server(proc)
+    return rows
+
+
+def server_rows(repeats=5):
+    """Server time of Search-page reruns after an nprobe or k change (AppTest, exercise)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=600)
+    at.query_params.update({"kind": "exercise", "nlist": "100", "nprobe": "5"})
+    at.run()
+    at.switch_page("pages/train.py")
+    at.run()
+    spec = at.get("plotly_chart")[0].proto.spec
+    payload = len(spec.encode()) / 2**20
+    at.switch_page("pages/search.py")
+    at.run()
+    times = {"nprobe change (server)": [], "k change (server)": []}
+    for i in range(repeats):
+        s = next(x for x in at.slider if x.label.startswith("nprobe"))
+        t0 = time.perf_counter()
+        s.set_value(3 + 2 * (i % 2) + i).run()
+        times["nprobe change (server)"].append(time.perf_counter() - t0)
+        s = next(x for x in at.slider if x.label.startswith("k ("))
+        t0 = time.perf_counter()
+        s.set_value(5 + i).run()
+        times["k change (server)"].append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    rows = {name: statistics.median(v) for name, v in times.items()}
+    rows["animation payload MB"] = payload
+    return rows
+
+
+def main():
+    rows = {}
+    reason = missing_browser()
+    if reason:
+        print(f"browser rows skipped: {reason}")
+    else:
+        rows.update(browser_rows())
+    rows.update(server_rows())
+    print(f"{'app measurement':36s} {'value':>10s}  target")
+    ok = True
+    for name, value in rows.items():
+        target = TARGETS.get(name)
+        unit = "" if "MB" in name or name == "animation frames" else " s"
+        verdict = ""
+        if target is not None:
+            met = value <= target
+            ok &= met
+            verdict = f"< {target:g}{unit}: " + ("met" if met else f"MISSED by {value - target:.2f}{unit}")
+        print(f"{name:36s} {value:>10.2f}{unit:2s} {verdict}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
