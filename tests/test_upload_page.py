@@ -1,0 +1,86 @@
+"""Uploads through the Dataset page: every hostile file shows an error and the app stays usable."""
+
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BAD = os.path.join(ROOT, "tests", "bad_inputs")
+GOOD = os.path.join(ROOT, "tests", "good_inputs")
+MANIFEST = json.load(open(os.path.join(BAD, "manifest.json")))["files"]
+ALLOWED = (".npy", ".csv", ".txt")
+
+
+def _upload_app():
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=120)
+    at.run()
+    kind = next(s for s in at.selectbox if s.label == "Dataset")
+    kind.set_value("upload").run()  # as a learner choosing "Your own vectors (upload)"
+    assert not at.exception and at.file_uploader
+    return at
+
+
+@pytest.fixture(scope="module")
+def app():
+    return _upload_app()
+
+
+def _upload(at, name, data):
+    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MANIFEST if n.endswith(ALLOWED)))
+def test_bad_file_shows_an_error_on_the_page(app, name):
+    with open(os.path.join(BAD, name), "rb") as fh:
+        data = fh.read()
+    _upload(app, name, data)
+    errors = [e.value for e in app.error]
+    assert errors, f"{name}: no error shown"
+    for part in MANIFEST[name]["expect"]:
+        assert any(part in e for e in errors), (name, part, errors)
+    assert "Traceback" not in " ".join(errors)
+    # nothing was accepted: no upload is kept in the session
+    assert app.session_state["_upload"] is None if "_upload" in app.session_state else True
+
+
+def test_good_upload_flows_through_every_page():
+    at = _upload_app()
+    x = np.random.default_rng(0).normal(size=(400, 6)).astype(np.float32)
+    buf = io.BytesIO()
+    np.save(buf, x)
+    _upload(at, "mine.npy", buf.getvalue())
+    assert any("Loaded 400 vectors in 6-D" in s.value for s in at.success)
+    assert at.session_state["_upload"][1] == "mine.npy"
+    at.session_state["_settings"] = {**at.session_state["_settings"], "nlist": 8}
+    for page in ("pages/train.py", "pages/sizes.py", "pages/recall.py", "pages/search.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+    assert {m.label: m.value for m in at.metric}["Centroids compared"] == "8"
+
+
+def test_bad_upload_after_a_good_one_keeps_the_good_data():
+    at = _upload_app()
+    _upload(at, "ok.csv", b"1,2\n3,4\n5,6\n")
+    _upload(at, "bad.csv", b"1,2\n3,x\n")
+    assert any("line 2, column 2" in e.value for e in at.error)
+    assert at.session_state["_upload"][1] == "ok.csv"
+
+
+@pytest.mark.parametrize("name", sorted(os.listdir(GOOD)))
+def test_good_files_load_on_the_page(name):
+    if not name.endswith(ALLOWED):
+        pytest.skip("not a data file")
+    at = _upload_app()
+    with open(os.path.join(GOOD, name), "rb") as fh:
+        _upload(at, name, fh.read())
+    assert at.success
+    # a tiny file may hold fewer vectors than the default nlist: that is the only complaint
+    assert all("nlist = 16 is larger than n" in e.value for e in at.error)
