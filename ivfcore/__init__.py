@@ -1,7 +1,7 @@
 """ivfcore: a small inverted-file (IVF) vector index engine written to be read and taught.
 
-Public API (see DESIGN.md): datasets, k-means training with history, IVF-Flat search with
-traces, exact search, recall and list-size statistics.
+Public API (see DESIGN.md): datasets, k-means training with history, IVF-Flat and IVF-PQ
+search with traces, exact search, recall and list-size statistics.
 """
 
 from .datasets import KINDS, Dataset, make_dataset
@@ -12,6 +12,7 @@ from .kmeans import (
 )
 from .knn import brute_force_knn, recall_at_k
 from .loading import MAX_BYTES, load_vectors
+from .pq import IVFPQIndex, build_ivfpq
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
 from .stats import SizeStats, group_occupancy, size_stats
 from .sweep import (
@@ -19,9 +20,9 @@ from .sweep import (
 )
 
 __all__ = [
-    "Dataset", "EMPTY_STRATEGIES", "INITS", "IVFIndex", "InputError", "KINDS", "KMeansResult",
+    "Dataset", "EMPTY_STRATEGIES", "INITS", "IVFIndex", "IVFPQIndex", "InputError", "KINDS", "KMeansResult",
     "KMeansStep", "MAX_BYTES", "PROJECTIONS", "Projection", "QueryTrace", "Repair", "SearchResult", "SizeStats",
-    "brute_force_knn", "build_ivf", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
+    "brute_force_knn", "build_ivf", "build_ivfpq", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
     "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init",
 ]
