@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/recall.py", title="5 · Recall vs work", icon=":material/show_chart:"),
     st.Page("pages/exercise.py", title="6 · The chapter's exercise", icon=":material/school:"),
     st.Page("pages/failures.py", title="7 · Failure-mode lab", icon=":material/warning:"),
+    st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
 ]
 page = st.navigation(PAGES)
 sidebar.show()

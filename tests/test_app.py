@@ -12,7 +12,7 @@ from ui.settings import EXERCISE_PRESET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
 PAGES = ["pages/dataset.py", "pages/train.py", "pages/sizes.py", "pages/search.py",
-         "pages/recall.py", "pages/exercise.py", "pages/failures.py"]
+         "pages/recall.py", "pages/exercise.py", "pages/failures.py", "pages/pq.py"]
 
 
 def _app(query=None):
@@ -247,3 +247,21 @@ def test_changing_init_and_topk_widgets_changes_what_is_shown(blobs_index):
     tr = ivfcore.build_ivf(ds.x, km.centroids).trace(ds.x[0], k=3, nprobe=1)
     assert m["Recall@3"] == f"{tr.recall:.0%}"
     assert m["Candidates scanned"] == f"{tr.n_candidates:,}"
+
+
+def test_pq_page_numbers_equal_the_engine():
+    at = _visit(_app({"pq_m": 8, "pq_nbits": 6}), "pages/pq.py")
+    assert not at.error
+    m = _metrics(at)
+    assert m["IVF-Flat: bytes per vector"] == "64" and m["IVF-PQ: bytes per vector"] == "6"
+    ds = _default_blobs()
+    km = ivfcore.train_kmeans(ds.x, 16, max_iter=50, tol=1e-4, seed=0)
+    keep, _ = ivfcore.holdout_split(ds.n, 100, seed=0, groups=ds.groups)
+    spread = np.mean(np.sum((ds.x[keep] - ds.x[keep].mean(0)) ** 2, axis=1))
+    errs = {}
+    for residual in (True, False):
+        pq = ivfcore.build_ivfpq(ds.x[keep], km.centroids, m=8, nbits=6, by_residual=residual, seed=0)
+        errs[residual] = pq.reconstruction_error() / spread
+    assert m["Reconstruction error, residuals"] == f"{errs[True]:.1%}"
+    assert m["Reconstruction error, raw vectors"] == f"{errs[False]:.1%}"
+    assert len(at.get("plotly_chart")) == 2

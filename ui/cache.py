@@ -155,14 +155,22 @@ class HeldOut:
 
 
 @st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
-def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids):
+def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None):
     """Recall, work and neighbour spread for queries held out of an index with these centroids.
 
     The centroids come from the full training; the held-out vectors are left out of the
-    lists, so no query finds itself.
+    lists, so no query finds itself. ``pq = (m, nbits, by_residual)`` makes it an IVF-PQ
+    index (IVF-Flat otherwise).
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
-    index = ivfcore.build_ivf(_x[keep], _centroids)
+    if pq is None:
+        index = ivfcore.build_ivf(_x[keep], _centroids)
+    else:
+        m, nbits, by_residual = pq
+        with st.spinner(f"Training {m} product-quantizer codebooks of {2**nbits} codes "
+                        f"({'residuals' if by_residual else 'raw vectors'}) and encoding…"):
+            index = ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits,
+                                        by_residual=by_residual, seed=0)
     xq = _x[qids]
     _, true_ids = ivfcore.brute_force_knn(index.xb, xq, k)
     return HeldOut(

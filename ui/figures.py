@@ -411,3 +411,31 @@ def partition_view(points, ids, labels, centroid_xy, k, title):
     _fixed_axes(fig, np.vstack([points, centroid_xy]))
     fig.update_layout(legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))
     return _layout(fig, title, height=460)
+
+
+def residual_picture(panels, title):
+    """Original vectors joined to their decoded versions, one panel per encoding.
+
+    ``panels`` is a list of (name, original_xy, decoded_xy, centroid_xy).
+    """
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels],
+                        horizontal_spacing=0.05)
+    for col, (name, orig, dec, cxy) in enumerate(panels, start=1):
+        seg = np.full((len(orig) * 3, 2), np.nan, dtype=np.float32)
+        seg[0::3], seg[1::3] = orig, dec
+        show = col == 1
+        fig.add_trace(go.Scattergl(x=seg[:, 0], y=seg[:, 1], mode="lines", name="error",
+                                   line=dict(color="#d73027", width=1), showlegend=show,
+                                   hoverinfo="skip"), row=1, col=col)
+        fig.add_trace(go.Scattergl(x=orig[:, 0], y=orig[:, 1], mode="markers", name="original",
+                                   marker=dict(size=5, color="#4c78a8"), showlegend=show), row=1, col=col)
+        fig.add_trace(go.Scattergl(x=dec[:, 0], y=dec[:, 1], mode="markers", name="decoded",
+                                   marker=dict(size=6, color="#f28e2b", symbol="x"),
+                                   showlegend=show), row=1, col=col)
+        fig.add_trace(go.Scattergl(x=cxy[:, 0], y=cxy[:, 1], mode="markers", name="list centroid",
+                                   marker=dict(size=14, symbol="diamond", color="#111"),
+                                   showlegend=show), row=1, col=col)
+        every = np.vstack([orig, dec, cxy])
+        _fixed_axes(fig, every, row=1, col=col)
+    fig.update_layout(legend=dict(orientation="h", y=-0.08, yanchor="top", x=0))
+    return _layout(fig, title, height=460)

@@ -107,6 +107,9 @@ SETTINGS = {
         Setting("fm_shape", "moons", str, SHAPES),
         Setting("fm_nlist", 16, int, low=2, high=256),
         Setting("fm_nprobe", 1, int, low=1, high=256),
+        # IVF-PQ (pq_m = 0: a quarter of d, rounded to a divisor)
+        Setting("pq_m", 0, int, low=0, high=4096),
+        Setting("pq_nbits", 8, int, low=1, high=8),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),
@@ -141,3 +144,13 @@ def dataset_spec(values):
         return ("upload", values.get("upload_digest", ""), ())
     params = tuple((p[0], values[f"{kind}.{p[0]}"]) for p in KIND_PARAMS[kind])
     return (kind, values["seed"], params)
+
+
+def pq_m_choices(d):
+    """Sub-quantizer counts that divide d (m must divide d)."""
+    return [m for m in range(1, d + 1) if d % m == 0]
+
+
+def default_pq_m(d):
+    """The divisor of d nearest d / 4: sub-vectors of about four dimensions."""
+    return min(pq_m_choices(d), key=lambda m: (abs(m - d / 4), m))
