@@ -81,12 +81,9 @@ def fit_projection(x, method="pca", *, sample_size=5000, seed=0, n_neighbors=15)
     if x.shape[1] == 1:
         model = _Pad1D()
     elif method == "pca":
-        from sklearn.decomposition import PCA
-
         # The top two directions of 20k vectors match those of all of them closely, at a
         # fraction of the time on large data.
-        fit_ids = display_sample(x.shape[0], PCA_FIT_ROWS, rng)
-        model = PCA(n_components=2, random_state=0).fit(x[fit_ids])
+        model = _PCA2(x[display_sample(x.shape[0], PCA_FIT_ROWS, rng)])
     else:
         model = _fit_umap(x[ids], rng, n_neighbors)
     if method == "pca" or x.shape[1] == 1:
@@ -103,6 +100,22 @@ def _interpolate(sample, points, y, n_neighbors=8):
     w = 1.0 / (np.sqrt(d.astype(np.float64)) + 1e-6)
     w /= w.sum(axis=1, keepdims=True)
     return np.einsum("rk,rkc->rc", w, points[i].astype(np.float64)).astype(np.float32)
+
+
+class _PCA2:
+    """The two directions of largest variance (an SVD of the centred data), signs fixed."""
+
+    def __init__(self, x):
+        xf = x.astype(np.float64)
+        self.mean = xf.mean(axis=0)
+        _, _, vt = np.linalg.svd(xf - self.mean, full_matrices=False)
+        comps = vt[:2]
+        # make each direction's largest coordinate positive, so the picture is reproducible
+        signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+        self.components = comps * signs[:, None]
+
+    def transform(self, y):
+        return (np.asarray(y, dtype=np.float64) - self.mean) @ self.components.T
 
 
 class _Pad1D:
@@ -125,6 +138,7 @@ def _fit_umap(xs, rng, n_neighbors):
         random_state=int(rng.integers(2**31 - 1)),
         transform_seed=0,
         low_memory=True,
+        n_jobs=1,  # a fixed random_state makes UMAP single-threaded anyway
     )
     model.fit(xs)
     return model
