@@ -36,6 +36,13 @@ ID_BYTES = 8  # an inverted list also stores one int64 id per vector (as FAISS)
 class IVFPQIndex(IVFIndex):
     """Inverted lists of PQ codes, searched with asymmetric distance computation (ADC).
 
+    ``search`` and ``trace`` are inherited: their ``distances`` / ``result_distances`` are
+    ADC estimates (the exact squared distance from the query to each candidate's
+    reconstruction, see :meth:`reconstruct`), while ``trace``'s true neighbours are exact,
+    found by brute force over the original vectors ``xb``, which the index keeps a reference
+    to for that purpose only. ``missed_ids`` then counts both losses: neighbours in lists not
+    probed, and neighbours out-ranked because of quantization.
+
     Built by :func:`build_ivfpq`. The list structure (``nlist``, ``list_sizes``,
     ``list_offsets``, ``list_ids``, ``labels``, ``centroids``, :meth:`list_members`) and the
     coarse step (:meth:`coarse`) are those of :class:`~ivfcore.IVFIndex`: the same vectors
@@ -97,39 +104,6 @@ class IVFPQIndex(IVFIndex):
     def bytes_per_vector_with_id(self):
         """Code plus the int64 id an inverted list stores next to it."""
         return self.bytes_per_vector + ID_BYTES
-
-    def search(self, xq, k=10, nprobe=1):
-        """Find the ``k`` nearest coded vectors of each query among its ``nprobe`` nearest lists.
-
-        Distances are ADC estimates: the exact squared L2 distance from the query to each
-        candidate's reconstruction (:meth:`reconstruct`), not to the original vector.
-
-        Parameters
-        ----------
-        xq : array-like, shape (nq, d) or (d,)
-        k : int
-            Neighbours per query.
-        nprobe : int
-            Lists opened per query, 1 <= nprobe <= nlist.
-
-        Returns
-        -------
-        SearchResult
-            ``ids`` (nq, k) int64 padded with -1, ``distances`` (nq, k) approximate squared
-            L2 padded with inf, ``probed`` (nq, nprobe), ``n_candidates`` (nq,),
-            ``n_distance_computations = nlist + n_candidates`` (one table sum per candidate).
-        """
-        return super().search(xq, k=k, nprobe=nprobe)
-
-    def trace(self, q, k=10, nprobe=1):
-        """Search one query and record every step of it (see :class:`~ivfcore.QueryTrace`).
-
-        ``result_distances`` are ADC estimates; ``true_ids`` / ``true_distances`` are the exact
-        neighbours, found by brute force over the original vectors ``xb`` that the index keeps
-        a reference to for this purpose only. So ``missed_ids`` counts both kinds of loss:
-        neighbours in lists not probed, and neighbours out-ranked because of quantization.
-        """
-        return super().trace(q, k=k, nprobe=nprobe)
 
     def lookup_tables(self, xq, list_id):
         """ADC lookup tables of queries against one list.
