@@ -126,19 +126,38 @@ class _Pad1D:
 
 
 def _fit_umap(xs, rng, n_neighbors):
-    """UMAP on the sample; numba's compiled code is cached on disk across processes."""
+    """UMAP on the sample, with exact neighbours and numba's compiled code cached on disk.
+
+    pynndescent's neighbour search compiles again in every process (~27 s) and cannot be
+    cached, so the sample's exact neighbours come from :func:`brute_force_knn` instead; three
+    umap-learn kernels compiled without ``cache=True`` are switched to caching; 200 layout
+    epochs (UMAP's own default above 10,000 points). Measured in docs/benchmarks.md.
+    """
+    import warnings
+
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".numba_cache"))
     os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
     import umap  # slow import: kept off every path that does not ask for UMAP
+    from umap import layouts, umap_
 
+    from .knn import brute_force_knn
+
+    for f in (umap_.smooth_knn_dist, umap_.compute_membership_strengths,
+              getattr(layouts, "_nb_optimize_layout_euclidean_single_epoch", None)):
+        if hasattr(f, "enable_caching"):
+            f.enable_caching()
     n_neighbors = max(2, min(n_neighbors, xs.shape[0] - 1))
+    dist, ids = brute_force_knn(xs, xs, n_neighbors)
     model = umap.UMAP(
         n_components=2,
         n_neighbors=n_neighbors,
         random_state=int(rng.integers(2**31 - 1)),
         transform_seed=0,
-        low_memory=True,
+        n_epochs=200,
         n_jobs=1,  # a fixed random_state makes UMAP single-threaded anyway
+        precomputed_knn=(ids, np.sqrt(dist.astype(np.float32)), None),
     )
-    model.fit(xs)
+    with warnings.catch_warnings():  # no search index kept: new vectors are placed by _interpolate
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
+        model.fit(xs)
     return model
