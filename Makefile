@@ -24,6 +24,7 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) -m bench
+	$(PY) -m bench.app_timing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .numba_cache
