@@ -72,7 +72,7 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def wait_idle(pg, timeout=180_000, settle=700):
+def wait_idle(pg, timeout=300_000, settle=700):
     """Wait until the app's script run has finished (let a rerun start first)."""
     pg.wait_for_timeout(400)
     pg.wait_for_selector(IDLE, timeout=timeout)

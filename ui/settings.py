@@ -152,5 +152,6 @@ def pq_m_choices(d):
 
 
 def default_pq_m(d):
-    """The divisor of d nearest d / 4: sub-vectors of about four dimensions."""
-    return min(pq_m_choices(d), key=lambda m: (abs(m - d / 4), m))
+    """Sub-vectors of about 8 dimensions for wide data (m = 16 at d = 128), 4 for narrow."""
+    width = 8 if d >= 64 else 4
+    return min(pq_m_choices(d), key=lambda m: (abs(m - d / width), m))
