@@ -79,7 +79,11 @@ def widget(name, factory, label, **kwargs):
 
 
 def _copy_back(name):
-    st.session_state[_STORE][name] = st.session_state[_WIDGET + name]
+    value = st.session_state[_WIDGET + name]
+    if value is None:  # a control drawn late can report "nothing chosen": keep the setting
+        st.session_state[_WIDGET + name] = st.session_state[_STORE][name]
+        return
+    st.session_state[_STORE][name] = value
     sync_url()
 
 
