@@ -16,25 +16,17 @@ messages), which does not miss a rerun that finishes between two polls.
 import hashlib
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.classroom import IDLE_SINCE, STATE_PROBE
+from bench.live import ROOT, launch, missing_browser, start_server, stop_server
 from ui.settings import KIND_LABELS, SETTINGS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
-CHROMIUM = os.environ.get("IVFLAB_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 SECRET_N, SECRET_D, A_NLIST = 123, 7, 5
 UPLOAD_LABEL = KIND_LABELS["upload"]
 DEFAULT_KIND = KIND_LABELS[SETTINGS["kind"].default]
@@ -47,55 +39,14 @@ def _secret_csv():
 
 # --------------------------------------------------------------------------- browser
 
-def _skip_reason():
-    if not os.path.exists(CHROMIUM):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium, as .ci/run does)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    reason = _skip_reason()
+def server():
+    reason = missing_browser()
     if reason:
         pytest.skip(reason)
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("isolation") / "server.log"
-    env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(ROOT, ".numba_cache"))
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("the app server did not become healthy: " + log_path.read_text()[-2000:])
-        time.sleep(0.3)
+    proc, url, _ = start_server()
     yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +54,7 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 
