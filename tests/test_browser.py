@@ -11,30 +11,16 @@ import shutil
 
 import pytest
 
-from bench.live import ROOT, launch, missing_browser, start_server, stop_server, wait_idle
+from bench.live import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(reason)
-    proc, url, _ = start_server()
-    yield url
-    stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        pg = browser.new_page(viewport={"width": 1500, "height": 1250})
-        yield pg
-        browser.close()
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1500, "height": 1250})
+    yield pg
+    pg.close()
 
 
 _idle = wait_idle

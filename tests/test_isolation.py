@@ -23,7 +23,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.classroom import IDLE_SINCE, STATE_PROBE
-from bench.live import ROOT, launch, missing_browser, start_server, stop_server
+from bench.live import ROOT
 from ui.settings import KIND_LABELS, SETTINGS
 
 APP = os.path.join(ROOT, "app.py")
@@ -38,26 +38,6 @@ def _secret_csv():
 
 
 # --------------------------------------------------------------------------- browser
-
-@pytest.fixture(scope="module")
-def server():
-    reason = missing_browser()
-    if reason:
-        pytest.skip(reason)
-    proc, url, _ = start_server()
-    yield url
-    stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
 
 class Learner:
     """One browser context (its own cookies, so its own Streamlit session)."""
