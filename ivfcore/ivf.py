@@ -185,16 +185,8 @@ class IVFIndex:
             who = order[bounds[lst] : bounds[lst + 1]]
             qi, slot = who // nprobe, who % nprobe
             block = pairwise_sq_l2(xq[qi], self._xb_sorted[lo:hi], q_norms[qi], self._xb_norms[lo:hi])
-            top = smallest_k(block, k)
-            kk = top.shape[1]
-            cand_d[qi, slot, :kk] = np.take_along_axis(block, top, axis=1)
-            cand_i[qi, slot, :kk] = self.list_ids[lo + top]
-        cand_d = cand_d.reshape(m, nprobe * k)
-        cand_i = cand_i.reshape(m, nprobe * k)
-        best = smallest_k(cand_d, k)
-        out_dist[:] = np.take_along_axis(cand_d, best, axis=1)
-        out_ids[:] = np.take_along_axis(cand_i, best, axis=1)
-        out_ids[~np.isfinite(out_dist)] = -1
+            keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
+        merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed
 
     def trace(self, q, k=10, nprobe=1):
@@ -233,6 +225,25 @@ class IVFIndex:
             missed_ids=np.setdiff1d(true_ids, found, assume_unique=True),
             n_total=self.ntotal,
         )
+
+
+def keep_top(cand_d, cand_i, qi, slot, block, ids, k):
+    """Store the k best of each row of ``block`` (queries ``qi`` against one list) in its probe slot."""
+    top = smallest_k(block, k)
+    kk = top.shape[1]
+    cand_d[qi, slot, :kk] = np.take_along_axis(block, top, axis=1)
+    cand_i[qi, slot, :kk] = ids[top]
+
+
+def merge_top(cand_d, cand_i, k, out_ids, out_dist):
+    """Merge the per-slot candidates (m, nprobe, k) into each query's k best; -1 where none."""
+    m = cand_d.shape[0]
+    cand_d = cand_d.reshape(m, -1)
+    cand_i = cand_i.reshape(m, -1)
+    best = smallest_k(cand_d, k)
+    out_dist[:] = np.take_along_axis(cand_d, best, axis=1)
+    out_ids[:] = np.take_along_axis(cand_i, best, axis=1)
+    out_ids[~np.isfinite(out_dist)] = -1
 
 
 def build_ivf(x, centroids):

@@ -21,9 +21,9 @@ import numpy as np
 
 from ._random import as_generator
 from ._validation import as_count, as_vectors, check_same_dim
-from .distances import CHUNK_ELEMENTS, chunk_rows, nearest, smallest_k
+from .distances import CHUNK_ELEMENTS, chunk_rows, nearest
 from .errors import InputError
-from .ivf import IVFIndex
+from .ivf import IVFIndex, keep_top, merge_top
 from .kmeans import INITS, train_kmeans
 
 MAX_NBITS = 8  # codes are stored one uint8 per sub-vector
@@ -251,16 +251,8 @@ class IVFPQIndex(IVFIndex):
                 else:
                     tables = shared[:, qi]
                 block = self._scan(tables, codes)
-                top = smallest_k(block, k)
-                kk = top.shape[1]
-                cand_d[qi, slot, :kk] = np.take_along_axis(block, top, axis=1)
-                cand_i[qi, slot, :kk] = self.list_ids[lo + top]
-        cand_d = cand_d.reshape(nq, nprobe * k)
-        cand_i = cand_i.reshape(nq, nprobe * k)
-        best = smallest_k(cand_d, k)
-        out_dist[:] = np.take_along_axis(cand_d, best, axis=1)
-        out_ids[:] = np.take_along_axis(cand_i, best, axis=1)
-        out_ids[~np.isfinite(out_dist)] = -1
+                keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
+        merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed
 
 
