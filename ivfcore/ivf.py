@@ -13,7 +13,7 @@ import numpy as np
 from ._validation import as_count, as_vectors, check_same_dim
 from .distances import chunk_rows, nearest, pairwise_sq_l2, smallest_k, squared_norms
 from .errors import InputError
-from .knn import brute_force_knn
+from .knn import exact_knn
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ class IVFIndex:
         self._xb_sorted = np.ascontiguousarray(xb[self.list_ids])
         self._xb_norms = squared_norms(self._xb_sorted)
         self._c_norms = squared_norms(centroids)
+        self._xb_norms_by_id = np.empty_like(self._xb_norms)
+        self._xb_norms_by_id[self.list_ids] = self._xb_norms
 
     @property
     def ntotal(self):
@@ -116,6 +118,15 @@ class IVFIndex:
         if nprobe > self.nlist:
             raise InputError(f"nprobe={nprobe} is larger than the number of lists nlist={self.nlist}")
         return xq, k, nprobe
+
+    def exact(self, xq, k=10):
+        """Exact k nearest stored vectors (brute force over all of ``xb``): the reference answer.
+
+        Same result as ``brute_force_knn(index.xb, xq, k)`` without re-checking ``xb`` or
+        recomputing its norms on every call.
+        """
+        xq, k, _ = self._check_query(xq, k, 1)
+        return exact_knn(self.xb, xq, k, self._xb_norms_by_id)
 
     def coarse(self, xq, nprobe):
         """The ``nprobe`` nearest lists of each query, nearest first, and all centroid distances.
@@ -201,8 +212,7 @@ class IVFIndex:
         cand = np.concatenate([self.list_members(l) for l in probed])
         res = self.search(xq, k=k, nprobe=nprobe)
         found = res.ids[0][res.ids[0] >= 0]
-        kt = min(k, self.ntotal)
-        td, ti = brute_force_knn(self.xb, xq, kt)
+        td, ti = exact_knn(self.xb, xq, k, self._xb_norms_by_id)
         true_ids = ti[0]
         rank_of_list = np.empty(self.nlist, dtype=np.int64)
         rank_of_list[corder] = np.arange(1, self.nlist + 1)

@@ -28,8 +28,17 @@ def brute_force_knn(x, xq, k):
         xq = xq[None, :]
     xq = as_vectors(xq, "xq", dtype=x.dtype)
     check_same_dim(x, xq, "x", "xq")
-    k = min(as_count(k, "k", low=1), x.shape[0])
-    x_norms = squared_norms(x)
+    return exact_knn(x, xq, as_count(k, "k", low=1))
+
+
+def exact_knn(x, xq, k, x_norms=None):
+    """:func:`brute_force_knn` on arrays already checked (same dtype and width, k >= 1).
+
+    ``x_norms`` (``|x_i|^2``) may be passed by a caller that keeps them, such as an index.
+    """
+    k = min(k, x.shape[0])
+    if x_norms is None:
+        x_norms = squared_norms(x)
     q_norms = squared_norms(xq)
     m = xq.shape[0]
     ids = np.empty((m, k), dtype=np.int64)

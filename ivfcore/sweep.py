@@ -7,7 +7,6 @@ import numpy as np
 from ._random import as_generator
 from ._validation import as_count, as_vectors
 from .errors import InputError
-from .knn import brute_force_knn
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None):
         nprobes = default_nprobes(index.nlist)
     nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
     if true_ids is None:
-        _, true_ids = brute_force_knn(index.xb, xq, kk)
+        _, true_ids = index.exact(xq, kk)
     true_ids = np.asarray(true_ids)
     rec = np.empty((len(nprobes), xq.shape[0]))
     work = np.empty((len(nprobes), xq.shape[0]))
@@ -143,7 +142,7 @@ def neighbour_spread(index, xq, *, k=10, true_ids=None):
     xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
     k = min(as_count(k, "k", low=1), index.ntotal)
     if true_ids is None:
-        _, true_ids = brute_force_knn(index.xb, xq, k)
+        _, true_ids = index.exact(xq, k)
     lists = index.labels[np.asarray(true_ids)]  # (m, k)
     _, dc = index.coarse(xq, 1)
     order = np.argsort(dc, axis=1, kind="stable")

@@ -34,6 +34,44 @@ def test_brute_force_matches_numpy_reference():
     np.testing.assert_allclose(d, np.sort(full, axis=1)[:, :5], rtol=1e-9)
 
 
+@pytest.mark.parametrize("k", [1, 10, 100, 400])
+def test_smallest_k_on_wide_rows_equals_a_full_stable_sort(k):
+    # Wide rows take the bounded path (a bound from every stride-th column); integer values
+    # give many ties, which must go lowest column first, as a stable sort puts them.
+    from ivfcore.distances import BOUNDED_MIN_COLS, smallest_k
+
+    rng = np.random.default_rng(k)
+    d = rng.integers(0, 50, size=(7, max(BOUNDED_MIN_COLS, 16 * k) + 1234)).astype(np.float32)
+    d[1] = 7.0  # a row of one value: every column ties
+    d[2, 1::2] = -1.0  # the smallest values avoid the sampled columns
+    d[3] = np.arange(d.shape[1])[::-1]  # strictly decreasing: the best are at the very end
+    got = smallest_k(d, k)
+    np.testing.assert_array_equal(got, np.argsort(d, axis=1, kind="stable")[:, :k])
+
+
+def test_brute_force_on_many_rows_with_duplicates_matches_numpy():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6000, 5)).astype(np.float32)
+    x[3000:3050] = x[10]  # 51 identical vectors: ties at every k below 51
+    xq = np.vstack([x[10], rng.normal(size=(4, 5)).astype(np.float32)])
+    d, i = brute_force_knn(x, xq, 60)
+    full = ((xq[:, None, :].astype(np.float64) - x[None, :, :]) ** 2).sum(-1)
+    np.testing.assert_allclose(d, np.sort(full, axis=1)[:, :60], rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(i[0, :51], np.r_[10, np.arange(3000, 3050)])  # equal: lowest id first
+    np.testing.assert_array_equal(i[1:], np.argsort(full[1:], axis=1, kind="stable")[:, :60])
+
+
+def test_index_exact_equals_brute_force_knn():
+    ds = ivfcore.make_dataset("imbalanced", seed=1, n=5000, d=8)
+    index = build_ivf(ds.x, train_kmeans(ds.x, 10, seed=0).centroids)
+    xq = ds.x[:25] + 0.01
+    d, i = index.exact(xq, 7)
+    ref_d, ref_i = brute_force_knn(ds.x, xq, 7)
+    np.testing.assert_array_equal(i, ref_i)
+    np.testing.assert_array_equal(d, ref_d)
+    assert index.exact(xq[0], 10**6)[1].shape == (1, ds.n)  # k beyond n is capped, as in brute force
+
+
 def test_full_probe_equals_brute_force(trained):
     ds, km, index, xq = trained
     res = index.search(xq, k=10, nprobe=index.nlist)
