@@ -174,6 +174,21 @@ def test_server_upload_limit_matches_load_vectors_limit():
     assert cfg["browser"]["gatherUsageStats"] is False and cfg["server"]["headless"] is True
 
 
+def test_umap_view_is_fitted_in_a_worker_process_not_the_server():
+    # UMAP's numba code holds the interpreter lock for seconds: fitted in the server it would
+    # freeze every other learner's page, so it runs in ui.cache's worker process.
+    from ui import cache
+
+    at = _app({"proj": "umap"})
+    assert at.get("plotly_chart")
+    worker = cache._umap_pool
+    assert worker is not None, "the UMAP view was not fitted through the worker"
+    pids = [p.pid for p in worker._processes.values()]
+    assert pids and os.getpid() not in pids
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "UMAP" in spec or "umap" in spec
+
+
 def test_recall_page_numbers_equal_the_engine_sweep():
     at = _visit(_app({"kind": "imbalanced", "imbalanced.n": 3000, "nlist": 10}), "pages/recall.py")
     assert len(at.get("plotly_chart")) == 2

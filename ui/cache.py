@@ -5,9 +5,12 @@ arguments, which Streamlit does not hash). Every cache is bounded.
 """
 
 import hashlib
+import multiprocessing
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +21,7 @@ import ivfcore
 from . import figures
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
-_UMAP_LOCK = threading.Lock()  # one UMAP fit at a time: numba's thread pools do not share well
+_UMAP_LOCK = threading.Lock()  # one UMAP fit at a time, in one worker process
 
 
 @st.cache_resource(max_entries=6, show_spinner="Generating the dataset…")
@@ -115,8 +118,30 @@ def index(spec, tkey, _x, _centroids):
 def projection(spec, method, _x):
     if method == "umap":
         with _UMAP_LOCK:
-            return ivfcore.fit_projection(_x, "umap", sample_size=DISPLAY_POINTS, seed=0)
+            return _in_umap_worker(ivfcore.fit_projection, _x, "umap", sample_size=DISPLAY_POINTS, seed=0)
     return ivfcore.fit_projection(_x, "pca", sample_size=DISPLAY_POINTS, seed=0)
+
+
+_umap_pool = None
+
+
+def _in_umap_worker(fn, *args, **kwargs):
+    """Run ``fn`` in the UMAP worker process, started on first use and kept for the next fit.
+
+    UMAP's numba code holds the interpreter lock for seconds (and importing umap for more):
+    run in the server process, it would freeze every other learner's page meanwhile. The
+    worker also keeps umap's memory out of the server. A worker that died is replaced once.
+    """
+    global _umap_pool
+    for attempt in (1, 2):
+        if _umap_pool is None:
+            _umap_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return _umap_pool.submit(fn, *args, **kwargs).result()
+        except BrokenProcessPool:
+            _umap_pool = None
+            if attempt == 2:
+                raise
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -172,7 +197,7 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None):
             index = ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits,
                                         by_residual=by_residual, seed=0)
     xq = _x[qids]
-    _, true_ids = ivfcore.brute_force_knn(index.xb, xq, k)
+    _, true_ids = index.exact(xq, k)
     return HeldOut(
         sweep=ivfcore.recall_sweep(index, xq, k=k, true_ids=true_ids),
         groups=_groups[qids],
