@@ -45,21 +45,33 @@ def _label_marker(labels, k, size=5, opacity=0.8):
                 size=size, opacity=opacity, showscale=False)
 
 
-def _fixed_axes(fig, xy, row=None, col=None, pad=0.05):
-    """Pin the 2-D axes to the extent of ``xy`` so frames do not rescale the view."""
+def _axis_ranges(xy, pad=0.05):
+    """x and y axis settings pinned to the extent of ``xy``, so frames do not rescale the view."""
     lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
+    return tuple(
+        dict(range=[float(lo[i] - pad * span[i]), float(hi[i] + pad * span[i])], autorange=False,
+             title_text=f"projection axis {i + 1}", **AXIS_2D)
+        for i in (0, 1)
+    )
+
+
+def _fixed_axes(fig, xy, row=None, col=None, pad=0.05):
+    """Pin the 2-D axes of ``fig`` (or of one subplot) to the extent of ``xy``."""
+    xaxis, yaxis = _axis_ranges(xy, pad)
     kw = dict(row=row, col=col) if row else {}
-    fig.update_xaxes(range=[float(lo[0] - pad * span[0]), float(hi[0] + pad * span[0])],
-                     autorange=False, title_text="projection axis 1", **AXIS_2D, **kw)
-    fig.update_yaxes(range=[float(lo[1] - pad * span[1]), float(hi[1] + pad * span[1])],
-                     autorange=False, title_text="projection axis 2", **AXIS_2D, **kw)
+    fig.update_xaxes(**xaxis, **kw)
+    fig.update_yaxes(**yaxis, **kw)
+
+
+def _base_layout(title, height):
+    return dict(title=dict(text=title, x=0.01), height=height, font=FONT,
+                margin=dict(l=10, r=10, t=60, b=10), legend=dict(itemsizing="constant"),
+                hovermode="closest", dragmode="zoom")
 
 
 def _layout(fig, title, height=560):
-    fig.update_layout(title=dict(text=title, x=0.01), height=height, font=FONT,
-                      margin=dict(l=10, r=10, t=60, b=10), legend=dict(itemsizing="constant"),
-                      hovermode="closest", dragmode="zoom")
+    fig.update_layout(**_base_layout(title, height))
     return fig
 
 
@@ -288,59 +300,58 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title):
     ``labels`` are the lists of the displayed vectors ``ids``; ``layers`` maps "found",
     "wrong" and "missed" to (xy, ids) of vectors drawn on top whether displayed or not, and
     "query" to its (1, 2) position. Every vector marker carries its id for click-to-query.
+
+    Redrawn on every click, so the traces are plain dicts validated once, in one
+    ``go.Figure`` call (``add_trace`` of a ``go.Scattergl`` validates everything twice).
     """
     k = centroid_xy.shape[0]
     probed = np.zeros(k, dtype=bool)
     probed[trace.probed] = True
     in_probed = probed[labels]
-    fig = go.Figure()
-    fig.add_trace(go.Scattergl(
-        x=points[~in_probed, 0], y=points[~in_probed, 1], mode="markers", name="not scanned",
-        marker=dict(size=4, color=GREY, opacity=0.35), customdata=ids[~in_probed],
-        hovertemplate="vector %{customdata} (list not probed)<extra></extra>",
-    ))
-    fig.add_trace(go.Scattergl(
-        x=points[in_probed, 0], y=points[in_probed, 1], mode="markers",
-        name="scanned (in a probed list)",
-        marker=_label_marker(labels[in_probed], k, size=5, opacity=0.6), customdata=ids[in_probed],
-        hovertemplate="vector %{customdata}: scanned<extra></extra>",
-    ))
     other = ~probed
-    fig.add_trace(go.Scattergl(
-        x=centroid_xy[other, 0], y=centroid_xy[other, 1], mode="markers", name="centroid (not probed)",
-        marker=dict(symbol="diamond-open", size=8, color="#666"), customdata=np.flatnonzero(other),
-        hovertemplate="list %{customdata}: not probed<extra></extra>",
-    ))
     rank = {int(l): r + 1 for r, l in enumerate(trace.probed)}
-    fig.add_trace(go.Scattergl(
-        x=centroid_xy[trace.probed, 0], y=centroid_xy[trace.probed, 1], mode="markers+text",
-        name="probed centroid (rank)", text=[str(rank[int(l)]) for l in trace.probed],
-        textposition="top center", textfont=dict(size=12, color="#000"),
-        marker=dict(symbol="diamond", size=14, color=np.array(palette(k))[trace.probed],
-                    line=dict(color="#000", width=2)),
-        customdata=trace.probed, hovertemplate="list %{customdata}: probed<extra></extra>",
-    ))
+    traces = [
+        dict(x=points[~in_probed, 0], y=points[~in_probed, 1], name="not scanned",
+             marker=dict(size=4, color=GREY, opacity=0.35), customdata=ids[~in_probed],
+             hovertemplate="vector %{customdata} (list not probed)<extra></extra>"),
+        dict(x=points[in_probed, 0], y=points[in_probed, 1], name="scanned (in a probed list)",
+             marker=_label_marker(labels[in_probed], k, size=5, opacity=0.6), customdata=ids[in_probed],
+             hovertemplate="vector %{customdata}: scanned<extra></extra>"),
+        dict(x=centroid_xy[other, 0], y=centroid_xy[other, 1], name="centroid (not probed)",
+             marker=dict(symbol="diamond-open", size=8, color="#666"), customdata=np.flatnonzero(other),
+             hovertemplate="list %{customdata}: not probed<extra></extra>"),
+        dict(x=centroid_xy[trace.probed, 0], y=centroid_xy[trace.probed, 1], mode="markers+text",
+             name="probed centroid (rank)", text=[str(rank[int(l)]) for l in trace.probed],
+             textposition="top center", textfont=dict(size=12, color="#000"),
+             marker=dict(symbol="diamond", size=14, color=np.array(palette(k))[trace.probed],
+                         line=dict(color="#000", width=2)),
+             customdata=trace.probed, hovertemplate="list %{customdata}: probed<extra></extra>"),
+    ]
     for key, name, color, symbol, size in (
         ("wrong", "returned, not a true neighbour", WRONG, "circle", 10),
         ("found", "true neighbour found", FOUND, "circle", 11),
         ("missed", "true neighbour missed", MISSED, "x", 13),
     ):
         xy, vid = layers[key]
-        fig.add_trace(go.Scattergl(
-            x=xy[:, 0], y=xy[:, 1], mode="markers", name=f"{name} ({len(vid)})",
+        traces.append(dict(
+            x=xy[:, 0], y=xy[:, 1], name=f"{name} ({len(vid)})",
             marker=dict(symbol=symbol, size=size, color=color, line=dict(color="#fff", width=1)),
             customdata=vid, hovertemplate=f"vector %{{customdata}}: {name}<extra></extra>",
         ))
     qxy = layers["query"]
-    fig.add_trace(go.Scattergl(
-        x=qxy[:, 0], y=qxy[:, 1], mode="markers", name="query",
+    traces.append(dict(
+        x=qxy[:, 0], y=qxy[:, 1], name="query",
         marker=dict(symbol="star", size=20, color=QUERY, line=dict(color="#fff", width=1)),
         hovertemplate="the query<extra></extra>",
     ))
-    _fixed_axes(fig, np.vstack([points, centroid_xy, qxy]))
-    fig.update_layout(clickmode="event+select",
-                      legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))
-    return _layout(fig, title, height=620)
+    for t in traces:
+        t["type"] = "scattergl"
+        t.setdefault("mode", "markers")
+    xaxis, yaxis = _axis_ranges(np.vstack([points, centroid_xy, qxy]))
+    layout = _base_layout(title, 620)
+    layout.update(xaxis=xaxis, yaxis=yaxis, clickmode="event+select",
+                  legend=dict(itemsizing="constant", orientation="h", y=-0.06, yanchor="top", x=0))
+    return go.Figure(data=traces, layout=layout)
 
 
 
