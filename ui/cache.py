@@ -18,7 +18,7 @@ import streamlit as st
 
 import ivfcore
 
-from . import figures
+from . import figures, query
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 _UMAP_LOCK = threading.Lock()  # one UMAP fit at a time, in one worker process
@@ -217,6 +217,12 @@ def nearest_neighbour_distances(spec, per_group, _x, _groups):
         d, _ = ivfcore.brute_force_knn(_x, _x[sample], 2)
         out[int(g)] = np.sqrt(d[:, 1].astype(np.float64))
     return out
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def data_spread(spec, _x):
+    """Per-dimension mean and std of a dataset (fresh random queries are drawn from them)."""
+    return query.data_spread(_x)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)

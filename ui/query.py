@@ -9,17 +9,25 @@ import numpy as np
 import ivfcore
 
 
-def resolve(q, ds):
-    """(vector (d,), description, data id or None) for a query string; falls back to vector 0."""
+def resolve(q, ds, spread=None):
+    """(vector (d,), description, data id or None) for a query string; falls back to vector 0.
+
+    ``spread``: the data's per-dimension (mean, std), if the caller keeps them (else computed).
+    """
     kind, _, arg = str(q).partition(":")
     if kind == "new" and arg.isdigit():
         rng = np.random.default_rng(int(arg))
-        mean, std = ds.x.mean(axis=0), ds.x.std(axis=0)
+        mean, std = spread if spread is not None else data_spread(ds.x)
         v = (mean + std * rng.standard_normal(ds.d)).astype(np.float32)
         return v, f"a fresh random vector (seed {arg}), not in the data", None
     vid = int(arg) if kind == "id" and arg.isdigit() and int(arg) < ds.n else 0
     g = ds.group_names[ds.groups[vid]]
     return ds.x[vid], f"data vector {vid} (from group '{g}')", vid
+
+
+def data_spread(x):
+    """Per-dimension mean and standard deviation of the data, for drawing fresh vectors."""
+    return x.mean(axis=0), x.std(axis=0)
 
 
 def random_id(ds, seed, group=None):
