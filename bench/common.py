@@ -154,7 +154,7 @@ def run_child(task, params, env=None, timeout=900):
 
 @dataclass
 class Target:
-    """A goal for one number: ``value >= limit`` (kind ">=") or ``value < limit`` (kind "<")."""
+    """A goal for one number: ``value >= limit`` (">="), ``value < limit`` ("<") or ``value <= limit`` ("<=")."""
 
     kind: str
     limit: float
@@ -168,7 +168,7 @@ class Target:
             if value >= self.limit:
                 return f"met ({value / self.limit:.2f}x the target)"
             return f"MISSED by {_num(self.limit - value)}{self.unit} (needs {self.limit / value:.2f}x)"
-        if value < self.limit:
+        if value < self.limit or (self.kind == "<=" and value == self.limit):
             return f"met ({_num(self.limit - value)}{self.unit} to spare)"
         return f"MISSED by {_num(value - self.limit)}{self.unit} ({value / self.limit:.2f}x the target)"
 

@@ -11,8 +11,11 @@ import numpy as np
 import ivfcore
 
 from .common import (
-    SEED, best, best_ratio, fmt_mb, fmt_ms, fmt_s, fmt_x, interleaved, rng, run_child,
+    SEED, Target, best, best_ratio, fmt_mb, fmt_ms, fmt_s, fmt_x, interleaved, rng, run_child,
 )
+
+TIME_TARGET = Target("<=", 1.2, "x")  # ivfcore's time per iteration / FAISS's (stretch: <= 1)
+MEMORY_TARGET = Target("<", 200.0, " MB")  # ivfcore's peak memory on top of the data
 
 
 # --- the methods: each runs n_iter iterations from c0 and returns the iterations it did ------
@@ -130,8 +133,9 @@ def run(report, x, c0, data_dir, cfg):
     report.raw["kmeans"] = {"per_iter_s": per_iter, "iterations": iters, "n": n, "k": k,
                             "naive_rows": naive_rows}
 
+    ratio = best_ratio(per_iter["ivfcore"], per_iter["faiss"])
     report.add(sec, f"k-means time per iteration: {NAMES['ivfcore']}", fmt_ms(ms["ivfcore"]), ref,
-               fmt_x(best_ratio(per_iter["ivfcore"], per_iter["faiss"])) + " FAISS's time")
+               fmt_x(ratio) + " FAISS's time", target=TIME_TARGET, target_value=round(ratio, 2))
     report.add(sec, f"k-means time per iteration: {NAMES['sklearn']}", fmt_ms(ms["sklearn"]), ref,
                fmt_x(best_ratio(per_iter["sklearn"], per_iter["faiss"])) + " FAISS's time")
     report.add(sec, f"k-means time per iteration: {NAMES['faiss']}", fmt_ms(ms["faiss"]))
@@ -168,7 +172,8 @@ def run(report, x, c0, data_dir, cfg):
     for name in ("ivfcore", "sklearn", "faiss"):
         mb = mem[name]["extra_mb"]
         report.add(sec, f"k-means peak extra memory: {NAMES[name]}", fmt_mb(mb),
-                   *((fref, _times(mb, fmb)) if name != "faiss" else ()))
+                   *((fref, _times(mb, fmb)) if name != "faiss" else ()),
+                   **(dict(target=MEMORY_TARGET, target_value=mb) if name == "ivfcore" else {}))
     nv = mem["naive"]["extra_mb"]
     theory_gb = 2 * n * k * d * 4 / 2**30
     report.add(sec, f"k-means peak extra memory: {NAMES['naive']}, {naive_rows:,} rows, x{scale:g}",
