@@ -73,13 +73,16 @@ class _SharedLRU:
             hit = self.get(key)
             if hit is not None:
                 return hit
-            value = compute()
-            with self._lock:
-                self._items[key] = value
-                while len(self._items) > self.max_entries:
-                    self._items.popitem(last=False)
-                self._key_locks.pop(key, None)
-            return value
+            try:
+                value = compute()
+                with self._lock:
+                    self._items[key] = value
+                    while len(self._items) > self.max_entries:
+                        self._items.popitem(last=False)
+                return value
+            finally:  # also when compute raises (bad settings): no lock left behind per key
+                with self._lock:
+                    self._key_locks.pop(key, None)
 
 
 @st.cache_resource
