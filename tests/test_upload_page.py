@@ -57,6 +57,7 @@ def test_good_upload_flows_through_every_page():
     _upload(at, "mine.npy", buf.getvalue())
     assert any("Loaded 400 vectors in 6-D" in s.value for s in at.success)
     assert at.session_state["_upload"][1] == "mine.npy"
+    assert any("mine.npy" in m.value for m in at.sidebar.markdown), "sidebar names the file at once"
     at.session_state["_settings"] = {**at.session_state["_settings"], "nlist": 8}
     for page in ("pages/train.py", "pages/sizes.py", "pages/recall.py", "pages/search.py"):
         at.switch_page(page)

@@ -66,6 +66,9 @@ def upload_box():
     data = file.getvalue()
     digest = cache.digest_of(data)
     if current and current[0] == digest:
+        loaded = st.session_state.pop("_upload_loaded", None)
+        if loaded:
+            st.success(loaded)
         return
     try:
         ds = cache.uploaded_dataset(digest, file.name, data)
@@ -73,7 +76,8 @@ def upload_box():
         st.error(f"**That file cannot be used:** {exc}")
         return
     st.session_state["_upload"] = (digest, file.name, data)
-    st.success(f"Loaded {ds.n:,} vectors in {ds.d}-D from {file.name}.")
+    st.session_state["_upload_loaded"] = f"Loaded {ds.n:,} vectors in {ds.d}-D from {file.name}."
+    st.rerun()  # the sidebar is drawn before the page: run again so it names the new file now
 
 
 def projection_control():
