@@ -65,8 +65,9 @@ sizes_chart(km, "Random initialisation: every list, largest first (red: mostly d
             "blue: mostly sparse)", "ex_sizes_random")
 
 
-def reveal(label, key):
-    return st.toggle(f"Show the answer: {label}", key=key)
+def reveal(label, name):
+    """A toggle bound to a setting, so a link can carry which answers are shown."""
+    return state.widget(name, st.toggle, f"Show the answer: {label}")
 
 
 # --- Question 1 -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import streamlit as st
 
 from ui import boot, cache, controls, current, figures, state
+from ui.settings import HELD_OUT_PER_GROUP
 
 boot.through_app()
 
@@ -17,10 +18,10 @@ ds = current.dataset()
 b_over = controls.comparison_controls()
 c = st.columns(2)
 with c[0]:
-    n_queries = st.select_slider("Held-out queries per group", [25, 50, 100, 200], value=100)
+    state.widget("rq", st.select_slider, "Held-out queries per group", options=list(HELD_OUT_PER_GROUP))
 with c[1]:
     state.widget("topk", st.slider, "k (neighbours)", min_value=1, max_value=100)
-k = state.get("topk")
+k, n_queries = state.get("topk"), state.get("rq")
 
 curves, colors = [], figures.palette(2)
 rows = []

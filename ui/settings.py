@@ -12,13 +12,15 @@ import ivfcore
 class Setting:
     name: str
     default: object
-    kind: type  # int, float or str
+    kind: type  # int, float, str or bool
     choices: tuple = ()
     low: float = None
     high: float = None
 
     def parse(self, text):
         """The value a URL string stands for, or the default when it is not valid."""
+        if self.kind is bool:
+            return {"True": True, "False": False}.get(str(text), self.default)
         try:
             value = self.kind(text)
         except (TypeError, ValueError):
@@ -63,6 +65,7 @@ KIND_PARAMS = {
     "digits": [],
 }
 SHAPES = ("moons", "rings", "spiral", "filaments")
+HELD_OUT_PER_GROUP = (25, 50, 100, 200)
 
 KIND_LABELS = {
     "blobs": "Balanced blobs",
@@ -107,6 +110,10 @@ SETTINGS = {
         Setting("fm_shape", "moons", str, SHAPES),
         Setting("fm_nlist", 16, int, low=2, high=256),
         Setting("fm_nprobe", 1, int, low=1, high=256),
+        # recall page: held-out queries per group
+        Setting("rq", 100, int, HELD_OUT_PER_GROUP),
+        # the chapter's exercise: which answers are revealed
+        *(Setting(f"ex_a{i}", False, bool) for i in (1, 2, 3)),
         # IVF-PQ (pq_m = 0: a quarter of d, rounded to a divisor)
         Setting("pq_m", 0, int, low=0, high=4096),
         Setting("pq_nbits", 8, int, low=1, high=8),
