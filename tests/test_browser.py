@@ -140,3 +140,14 @@ def test_learner_walkthrough(server, page):
         pg.wait_for_timeout(500)
     _no_exception(pg)
     _shot(pg, "failures")
+
+    # 8. IVF-PQ beside IVF-Flat on the same lists (two PQ indexes are trained here)
+    _goto(pg, server, "IVF-PQ vs IVF-Flat")
+    pg.wait_for_selector("text=IVF-PQ: bytes per vector", timeout=300_000)
+    _idle(pg)
+    _no_exception(pg)
+    assert pg.locator(".js-plotly-plot").count() == 2
+    names = _chart_js(pg, "gd._fullData.map(t => t.name)")
+    assert any(n.startswith("IVF-PQ, residuals") for n in names), names
+    assert pg.get_by_text(re.compile(r"\d+× smaller")).first.is_visible()
+    _shot(pg, "pq")
