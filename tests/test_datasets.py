@@ -18,6 +18,29 @@ def test_every_kind_has_float32_vectors_and_groups(kind):
     np.testing.assert_array_equal(ds.x, again.x)
 
 
+def test_blobs_are_equal_gaussian_blobs_around_separate_centres():
+    ds = make_dataset("blobs", seed=4, n=3001, d=6, centers=7, spread=0.3)
+    counts = ds.group_counts()
+    assert counts.max() - counts.min() <= 1 and counts.sum() == 3001
+    means = np.stack([ds.x[ds.groups == g].mean(axis=0) for g in range(7)])
+    assert np.all(np.abs(means) <= 10.0 + 0.1)  # centres drawn in [-10, 10]^d
+    resid = ds.x - means[ds.groups]
+    np.testing.assert_allclose(resid.std(axis=0), 0.3, rtol=0.1)
+    # tight blobs: every vector is nearest to its own blob's mean
+    own = ((ds.x[:, None, :] - means[None]) ** 2).sum(-1).argmin(axis=1)
+    assert np.mean(own == ds.groups) > 0.99
+
+
+def test_the_first_page_dataset_does_not_import_scikit_learn():
+    # importing sklearn.datasets takes over a second on the app's start-up path
+    import subprocess
+    import sys
+
+    code = "import sys, ivfcore; ivfcore.make_dataset('blobs'); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_exercise_is_the_chapters_recipe():
     ds = make_dataset("exercise", seed=3)
     assert ds.x.shape == (100_000, 128) and ds.x.dtype == np.float32
