@@ -8,7 +8,7 @@ os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 
 import streamlit as st  # noqa: E402
 
-from ui import sidebar, state  # noqa: E402
+from ui import runlog, sidebar, state  # noqa: E402
 
 st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
 state.init()
@@ -24,5 +24,6 @@ PAGES = [
     st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
 ]
 page = st.navigation(PAGES)
-sidebar.show()
-page.run()
+with runlog.timed(page):
+    sidebar.show()
+    page.run()

@@ -189,6 +189,22 @@ def test_umap_view_is_fitted_in_a_worker_process_not_the_server():
     assert "UMAP" in spec or "umap" in spec
 
 
+def test_run_log_records_each_script_run_only_when_asked(tmp_path, monkeypatch):
+    import json
+
+    path = tmp_path / "runs.jsonl"
+    _visit(_app(), "pages/search.py")
+    assert not path.exists()
+    monkeypatch.setenv("IVFLAB_RUN_LOG", str(path))
+    at = _visit(_app(), "pages/search.py")
+    _set(at, nprobe=3)
+    at.run()
+    runs = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [r["page"] for r in runs] == ["", "search", "search"]
+    assert all(r["end"] >= r["start"] and r["cpu"] >= 0 and r["outcome"] == "finished" for r in runs)
+    assert len({r["session"] for r in runs}) == 1
+
+
 def test_recall_page_numbers_equal_the_engine_sweep():
     at = _visit(_app({"kind": "imbalanced", "imbalanced.n": 3000, "nlist": 10}), "pages/recall.py")
     assert len(at.get("plotly_chart")) == 2
