@@ -205,6 +205,25 @@ def test_run_log_records_each_script_run_only_when_asked(tmp_path, monkeypatch):
     assert len({r["session"] for r in runs}) == 1
 
 
+def test_umap_worker_starts_without_running_the_app_script(capfd):
+    # A live server leaves Streamlit's module for app.py in sys.modules["__main__"]; a spawned
+    # worker must not run app.py again (it printed bare-mode warnings for the whole app).
+    from ui import cache
+
+    _app()
+    if cache._umap_pool is not None:
+        cache._umap_pool.shutdown()
+        cache._umap_pool = None
+    capfd.readouterr()
+    try:
+        assert cache._in_umap_worker(len, [1, 2, 3]) == 3
+    finally:
+        cache._umap_pool.shutdown()
+        cache._umap_pool = None
+    err = capfd.readouterr().err
+    assert "ScriptRunContext" not in err and "streamlit run" not in err, err[-500:]
+
+
 def test_recall_page_numbers_equal_the_engine_sweep():
     at = _visit(_app({"kind": "imbalanced", "imbalanced.n": 3000, "nlist": 10}), "pages/recall.py")
     assert len(at.get("plotly_chart")) == 2

@@ -5,8 +5,10 @@ arguments, which Streamlit does not hash). Every cache is bounded.
 """
 
 import hashlib
+import importlib.machinery
 import multiprocessing
 import os
+import sys
 import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -128,6 +130,18 @@ def projection(spec, method, _x):
 _umap_pool = None
 
 
+def _mark_main_as_not_a_script():
+    """Keep a spawned worker from running the app script again at its start.
+
+    Streamlit installs each run's app module as ``sys.modules["__main__"]`` with app.py as its
+    ``__file__``; multiprocessing's spawn re-runs such a main script in the child (drawing the
+    whole app in bare mode there). A main module whose spec is named ``__main__`` is skipped.
+    """
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None:
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+
+
 def _in_umap_worker(fn, *args, **kwargs):
     """Run ``fn`` in the UMAP worker process, started on first use and kept for the next fit.
 
@@ -138,6 +152,7 @@ def _in_umap_worker(fn, *args, **kwargs):
     global _umap_pool
     for attempt in (1, 2):
         if _umap_pool is None:
+            _mark_main_as_not_a_script()
             _umap_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         try:
             return _umap_pool.submit(fn, *args, **kwargs).result()
