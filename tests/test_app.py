@@ -177,13 +177,13 @@ def test_server_upload_limit_matches_load_vectors_limit():
 def test_umap_view_is_fitted_in_a_worker_process_not_the_server():
     # UMAP's numba code holds the interpreter lock for seconds: fitted in the server it would
     # freeze every other learner's page, so it runs in ui.cache's worker process.
-    from ui import cache
+    from ui import worker
 
     at = _app({"proj": "umap"})
     assert at.get("plotly_chart")
-    worker = cache._umap_pool
-    assert worker is not None, "the UMAP view was not fitted through the worker"
-    pids = [p.pid for p in worker._processes.values()]
+    pool = worker._pool
+    assert pool is not None, "the UMAP view was not fitted through the worker"
+    pids = [p.pid for p in pool._processes.values()]
     assert pids and os.getpid() not in pids
     spec = at.get("plotly_chart")[0].proto.spec
     assert "UMAP" in spec or "umap" in spec
@@ -208,18 +208,18 @@ def test_run_log_records_each_script_run_only_when_asked(tmp_path, monkeypatch):
 def test_umap_worker_starts_without_running_the_app_script(capfd):
     # A live server leaves Streamlit's module for app.py in sys.modules["__main__"]; a spawned
     # worker must not run app.py again (it printed bare-mode warnings for the whole app).
-    from ui import cache
+    from ui import worker
 
     _app()
-    if cache._umap_pool is not None:
-        cache._umap_pool.shutdown()
-        cache._umap_pool = None
+    if worker._pool is not None:
+        worker._pool.shutdown()
+        worker._pool = None
     capfd.readouterr()
     try:
-        assert cache._in_umap_worker(len, [1, 2, 3]) == 3
+        assert worker.run(len, [1, 2, 3]) == 3
     finally:
-        cache._umap_pool.shutdown()
-        cache._umap_pool = None
+        worker._pool.shutdown()
+        worker._pool = None
     err = capfd.readouterr().err
     assert "ScriptRunContext" not in err and "streamlit run" not in err, err[-500:]
 

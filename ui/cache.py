@@ -5,14 +5,9 @@ arguments, which Streamlit does not hash). Every cache is bounded.
 """
 
 import hashlib
-import importlib.machinery
-import multiprocessing
 import os
-import sys
 import threading
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,10 +15,9 @@ import streamlit as st
 
 import ivfcore
 
-from . import figures, query
+from . import figures, query, worker
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
-_UMAP_LOCK = threading.Lock()  # one UMAP fit at a time, in one worker process
 
 
 @st.cache_resource(max_entries=6, show_spinner="Generating the dataset…")
@@ -122,44 +116,8 @@ def index(spec, tkey, _x, _centroids):
 @st.cache_resource(max_entries=8, show_spinner=False)
 def projection(spec, method, _x):
     if method == "umap":
-        with _UMAP_LOCK:
-            return _in_umap_worker(ivfcore.fit_projection, _x, "umap", sample_size=DISPLAY_POINTS, seed=0)
+        return worker.run(ivfcore.fit_projection, _x, "umap", sample_size=DISPLAY_POINTS, seed=0)
     return ivfcore.fit_projection(_x, "pca", sample_size=DISPLAY_POINTS, seed=0)
-
-
-_umap_pool = None
-
-
-def _mark_main_as_not_a_script():
-    """Keep a spawned worker from running the app script again at its start.
-
-    Streamlit installs each run's app module as ``sys.modules["__main__"]`` with app.py as its
-    ``__file__``; multiprocessing's spawn re-runs such a main script in the child (drawing the
-    whole app in bare mode there). A main module whose spec is named ``__main__`` is skipped.
-    """
-    main = sys.modules.get("__main__")
-    if main is not None and getattr(main, "__spec__", None) is None:
-        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
-
-
-def _in_umap_worker(fn, *args, **kwargs):
-    """Run ``fn`` in the UMAP worker process, started on first use and kept for the next fit.
-
-    UMAP's numba code holds the interpreter lock for seconds (and importing umap for more):
-    run in the server process, it would freeze every other learner's page meanwhile. The
-    worker also keeps umap's memory out of the server. A worker that died is replaced once.
-    """
-    global _umap_pool
-    for attempt in (1, 2):
-        if _umap_pool is None:
-            _mark_main_as_not_a_script()
-            _umap_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            return _umap_pool.submit(fn, *args, **kwargs).result()
-        except BrokenProcessPool:
-            _umap_pool = None
-            if attempt == 2:
-                raise
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
