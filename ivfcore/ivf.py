@@ -79,6 +79,9 @@ class IVFIndex:
     Built by :func:`build_ivf`; stores the vectors themselves (IVF-Flat).
     """
 
+    # IVF-Flat keeps the vectors themselves, list by list; IVF-PQ keeps codes instead.
+    _stores_vectors = True
+
     def __init__(self, xb, centroids, labels):
         self.xb = xb
         self.centroids = centroids
@@ -88,12 +91,12 @@ class IVFIndex:
         self.list_offsets = np.zeros(self.nlist + 1, dtype=np.int64)
         np.cumsum(self.list_sizes, out=self.list_offsets[1:])
         self.list_ids = np.argsort(labels, kind="stable").astype(np.int64)
-        # Vectors stored list by list, so a list scan reads one contiguous block.
-        self._xb_sorted = np.ascontiguousarray(xb[self.list_ids])
-        self._xb_norms = squared_norms(self._xb_sorted)
         self._c_norms = squared_norms(centroids)
-        self._xb_norms_by_id = np.empty_like(self._xb_norms)
-        self._xb_norms_by_id[self.list_ids] = self._xb_norms
+        self._xb_norms_by_id = squared_norms(xb)  # for exact search (the reference answers)
+        if self._stores_vectors:
+            # Vectors stored list by list, so a list scan reads one contiguous block.
+            self._xb_sorted = np.ascontiguousarray(xb[self.list_ids])
+            self._xb_norms = self._xb_norms_by_id[self.list_ids]
 
     @property
     def ntotal(self):
@@ -186,19 +189,26 @@ class IVFIndex:
         # Top-k per (query, probe slot), merged at the end.
         cand_d = np.full((m, nprobe, k), np.inf, dtype=xq.dtype)
         cand_i = np.full((m, nprobe, k), -1, dtype=np.int64)
-        flat = probed.ravel()
-        order = np.argsort(flat, kind="stable")
-        bounds = np.searchsorted(flat[order], np.arange(self.nlist + 1))
-        for lst in np.flatnonzero(np.diff(bounds)):
-            lo, hi = self.list_offsets[lst], self.list_offsets[lst + 1]
-            if hi == lo:
-                continue
-            who = order[bounds[lst] : bounds[lst + 1]]
+        for lst, lo, hi, who in self._by_list(probed):
             qi, slot = who // nprobe, who % nprobe
             block = pairwise_sq_l2(xq[qi], self._xb_sorted[lo:hi], q_norms[qi], self._xb_norms[lo:hi])
             keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
         merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed
+
+    def _by_list(self, probed):
+        """Group a block's probes by list: ``(list, lo, hi, who)`` for each non-empty probed list.
+
+        ``lo:hi`` is the list's range in CSR order; ``who`` are positions in ``probed.ravel()``
+        (query ``who // nprobe``, probe slot ``who % nprobe``) that open this list.
+        """
+        flat = probed.ravel()
+        order = np.argsort(flat, kind="stable")
+        bounds = np.searchsorted(flat[order], np.arange(self.nlist + 1))
+        for lst in np.flatnonzero(np.diff(bounds)):
+            lo, hi = self.list_offsets[lst], self.list_offsets[lst + 1]
+            if hi > lo:
+                yield lst, lo, hi, order[bounds[lst] : bounds[lst + 1]]
 
     def trace(self, q, k=10, nprobe=1):
         """Search one query and record every step of it (see :class:`QueryTrace`)."""

@@ -72,11 +72,10 @@ class IVFPQIndex(IVFIndex):
         :meth:`reconstruction_error` can compare. A real IVF-PQ index would not keep it.
     """
 
+    _stores_vectors = False  # IVF-Flat's list-ordered copy of the vectors is what codes replace
+
     def __init__(self, xb, centroids, labels, codebooks, codes, by_residual, nbits, n_train, warnings=()):
         super().__init__(xb, centroids, labels)
-        # IVF-Flat's list-ordered copy of the vectors is what PQ replaces: keep codes instead.
-        self._xb_sorted = None
-        self._xb_norms = None
         self.codebooks = codebooks
         self.codes = codes
         self.by_residual = bool(by_residual)
@@ -232,15 +231,8 @@ class IVFPQIndex(IVFIndex):
         cand_d = np.full((nq, nprobe, k), np.inf, dtype=xq.dtype)
         cand_i = np.full((nq, nprobe, k), -1, dtype=np.int64)
         shared = None if self.by_residual else self._tables(xq)  # same tables for every list
-        flat = probed.ravel()
-        order = np.argsort(flat, kind="stable")
-        bounds = np.searchsorted(flat[order], np.arange(self.nlist + 1))
-        for lst in np.flatnonzero(np.diff(bounds)):
-            lo, hi = self.list_offsets[lst], self.list_offsets[lst + 1]
-            if hi == lo:
-                continue
+        for lst, lo, hi, who_all in self._by_list(probed):
             codes = self._codes_by_list[:, lo:hi]
-            who_all = order[bounds[lst] : bounds[lst + 1]]
             # Bound the (queries, list) distance block and the (m, queries, ksub) tables.
             step = max(1, CHUNK_ELEMENTS // max(hi - lo, self.m * self.ksub))
             for start in range(0, len(who_all), step):
