@@ -85,3 +85,16 @@ def test_good_files_load_on_the_page(name):
     assert at.success
     # a tiny file may hold fewer vectors than the default nlist: that is the only complaint
     assert all("nlist = 16 is larger than n" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/sizes.py", "pages/search.py",
+                                  "pages/recall.py", "pages/exercise.py", "pages/failures.py",
+                                  "pages/pq.py"])
+def test_other_pages_before_any_upload_say_so_without_a_traceback(page):
+    at = _upload_app()
+    _upload(at, "bad.csv", b"1,2\n3,x\n")  # a refused file leaves nothing uploaded
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page not in ("pages/exercise.py", "pages/failures.py"):  # these use their own data
+        assert any("no file is uploaded yet" in i.value for i in at.info)

@@ -26,8 +26,13 @@ def shown_errors():
 
 
 def dataset():
+    upload = st.session_state.get("_upload")
+    if state.get("kind") == "upload" and not upload:
+        st.info("You chose to use your own vectors, but no file is uploaded yet: upload one on "
+                "the **1 · Dataset** page (or pick a generated dataset there).")
+        st.stop()
     with shown_errors():
-        return cache.dataset(state.spec(), st.session_state.get("_upload"))
+        return cache.dataset(state.spec(), upload)
 
 
 def training(overrides=None, show_progress=True, on_first_step=None):
