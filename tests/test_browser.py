@@ -71,6 +71,10 @@ def test_learner_walkthrough(server, page):
 
     # 2. training: the animation plays
     _goto(pg, server, "Train")
+    # the 2-D view control shows the view in use, also when it was last drawn on another page
+    pressed = _chart_js(pg, "Array.from(document.querySelectorAll('[data-testid=\"stButtonGroup\"] button'))"
+                            ".filter(b => b.getAttribute('aria-checked') === 'true').map(b => b.innerText)")
+    assert pressed == ["PCA"], pressed
     pg.wait_for_selector(".js-plotly-plot .updatemenu-button")
     title0 = _chart_js(pg, "gd.layout.title.text")
     assert "Iteration 0" in title0
@@ -151,3 +155,8 @@ def test_learner_walkthrough(server, page):
     assert any(n.startswith("IVF-PQ, residuals") for n in names), names
     assert pg.get_by_text(re.compile(r"\d+× smaller")).first.is_visible()
     _shot(pg, "pq")
+
+    # 9. back on Search after pages with their own k slider: the slider shows the k in use
+    _goto(pg, server, "Search")
+    k = pg.locator("input[type='range'][aria-label='k (neighbours to return)']").first.input_value()
+    assert k == "10", k

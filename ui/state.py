@@ -72,8 +72,10 @@ def _relevant(name, store):
 def widget(name, factory, label, **kwargs):
     """Draw ``factory(label, ...)`` bound to setting ``name``; returns the current value."""
     wkey = _WIDGET + name
-    if st.session_state.get(wkey, object()) != get(name):
-        st.session_state[wkey] = get(name)
+    # Always hand the setting to the widget, even when its key already holds the same value:
+    # after a page switch that key may belong to the previous page's widget (Streamlit then
+    # draws the new one at its default, e.g. k = 1 while k = 10 is in use).
+    st.session_state[wkey] = get(name)
     factory(label, key=wkey, on_change=_copy_back, args=(name,), **kwargs)
     return get(name)
 
