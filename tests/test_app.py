@@ -150,9 +150,15 @@ def test_url_reproduces_settings():
 
 
 def test_bad_settings_show_a_message_not_a_traceback():
-    at = _app({"kind": "digits", "nlist": 2000})  # k > n = 1797
+    at = _app({"kind": "digits", "nlist": 2000})  # nlist > n = 1797
     _visit(at, "pages/train.py")
-    assert any("larger than the number of vectors" in e.value for e in at.error)
+    assert any("nlist = 2,000 lists is more than the 1,797 vectors" in e.value for e in at.error)
+    assert not at.get("progress"), "no training progress bar left above the message"
+    at = _app({"nlist": 8, "max_iter": 3, "init": "k-means++"})
+    _set(at, tol=-1.0)  # a setting only the engine refuses (the URL parser would drop it)
+    _visit(at, "pages/train.py")
+    assert any("These settings do not work" in e.value for e in at.error)
+    assert not at.get("progress")
     at = _app({"nlist": 4, "nprobe": 9})  # nprobe > nlist
     _visit(at, "pages/search.py")
     assert any("only nlist = 4" in w.value for w in at.warning)

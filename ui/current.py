@@ -54,6 +54,10 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=Non
     done = cache.cached_training(spec, tkey)
     if done is not None:
         return done
+    if tkey[0] > len(x):  # said in the app's words (the engine calls nlist "k")
+        st.error(f"**These settings do not work:** nlist = {tkey[0]:,} lists is more than the "
+                 f"{len(x):,} vectors to put in them. Choose fewer lists on the **2 · Train** page.")
+        st.stop()
     bar = st.progress(0.0, text="Training k-means…") if show_progress else None
 
     def progress(step, total):
@@ -65,10 +69,11 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=Non
                               f"{step.iteration} of at most {total} (inertia {step.inertia:,.4g})")
 
     with shown_errors():
-        km = cache.training(spec, tkey, x, progress, init)
-    if bar is not None:
-        bar.empty()
-    return km
+        try:
+            return cache.training(spec, tkey, x, progress, init)
+        finally:  # also on bad settings: no bar left standing at 0 above the message
+            if bar is not None:
+                bar.empty()
 
 
 def index(overrides=None):
