@@ -248,7 +248,8 @@ class IVFPQIndex(IVFIndex):
         return probed
 
 
-def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="random", max_iter=25):
+def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="random", max_iter=25,
+                callback=None):
     """Build an IVF-PQ index: coarse lists as :func:`build_ivf`, vectors stored as PQ codes.
 
     Parameters
@@ -275,6 +276,9 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
         nbits=8) it took 148 s against 24 s, for an error of 0.115 against 0.130.
     max_iter : int
         k-means iterations per sub-space (FAISS's PQ uses 25).
+    callback : callable, optional
+        ``callback(done, total)`` after each of the ``m`` codebooks is trained and once more
+        (``done == total == m + 1``) when every vector is encoded: progress for a slow build.
 
     Returns
     -------
@@ -328,12 +332,14 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
     n_train = min(n, MAX_POINTS_PER_CODEWORD * ksub)
     train_ids = np.arange(n) if n_train == n else np.sort(rng.choice(n, size=n_train, replace=False))
     train = xb[train_ids] - c[labels[train_ids]] if by_residual else xb[train_ids]
-    codebooks, warnings = _train_codebooks(train, m, ksub, init, max_iter, rng)
+    codebooks, warnings = _train_codebooks(train, m, ksub, init, max_iter, rng, callback)
     codes = _encode(xb, c, labels, codebooks, by_residual)
+    if callback is not None:
+        callback(m + 1, m + 1)
     return IVFPQIndex(xb, c, labels, codebooks, codes, by_residual, nbits, n_train, warnings)
 
 
-def _train_codebooks(train, m, ksub, init, max_iter, rng):
+def _train_codebooks(train, m, ksub, init, max_iter, rng, callback=None):
     """One k-means per sub-space: codebooks (m, ksub, dsub) and their de-duplicated warnings."""
     dsub = train.shape[1] // m
     codebooks = np.empty((m, ksub, dsub), dtype=train.dtype)
@@ -346,6 +352,8 @@ def _train_codebooks(train, m, ksub, init, max_iter, rng):
         codebooks[j] = km.centroids
         for w in km.warnings:
             where.setdefault(w, []).append(j)
+        if callback is not None:
+            callback(j + 1, m + 1)
     warnings = tuple(
         f"{'Every sub-space' if len(js) == m else 'Sub-spaces ' + str(js)}: {w}"
         for w, js in where.items()

@@ -331,3 +331,17 @@ def test_pq_page_numbers_equal_the_engine():
     assert m["Reconstruction error, residuals"] == f"{errs[True]:.1%}"
     assert m["Reconstruction error, raw vectors"] == f"{errs[False]:.1%}"
     assert len(at.get("plotly_chart")) == 2
+    # the explanation says what the numbers show, whichever way they go
+    text = " ".join(md.value for md in at.markdown)
+    assert ("Here residuals cut" in text) == (errs[True] < errs[False])
+    assert ("Here they do not" in text) == (errs[True] >= errs[False])
+    # a new k re-sweeps the queries but does not retrain the product quantizers
+    from ui import cache
+
+    spec = ("blobs", 0, (("n", 5000), ("d", 16), ("centers", 8), ("spread", 1.0)))
+    tkey = (16, "random", "reinit", 50, 1e-4, 0)
+    built = cache.cached_pq_index(spec, tkey, 100, (8, 6, True))
+    assert built is not None
+    _set(at, topk=5)
+    at.run()
+    assert not at.exception and cache.cached_pq_index(spec, tkey, 100, (8, 6, True)) is built

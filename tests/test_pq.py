@@ -301,3 +301,12 @@ def _compare_with_faiss(faiss, xb, xq, c):
 def test_exported_from_the_package():
     assert "build_ivfpq" in ivfcore.__all__ and "IVFPQIndex" in ivfcore.__all__
     assert issubclass(ivfcore.IVFPQIndex, ivfcore.IVFIndex)
+
+
+def test_build_reports_progress_per_codebook_then_encoding():
+    ds = make_dataset("blobs", seed=0, n=600, d=8, centers=3)
+    km = train_kmeans(ds.x, 4, seed=0)
+    seen = []
+    build_ivfpq(ds.x, km.centroids, m=4, nbits=4, callback=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+

@@ -155,23 +155,44 @@ class HeldOut:
         return float(one.recall[0])
 
 
+@st.cache_resource
+def _pq_indexes():
+    return _SharedLRU(max_entries=6)
+
+
+def cached_pq_index(spec, tkey, n_queries, pq):
+    """A built IVF-PQ index for these settings if one is cached, else None (never computes)."""
+    return _pq_indexes().get((spec, tkey, n_queries, pq))
+
+
+def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
+    """IVF-PQ (``pq = (m, nbits, by_residual)``) over the vectors :func:`held_out` keeps.
+
+    Shared like the trainings and outside ``st.cache_resource`` (which would replay a
+    progress bar on every hit); ``progress(done, total)`` follows the codebooks.
+    """
+    def compute():
+        keep, _ = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
+        m, nbits, by_residual = pq
+        return ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits, by_residual=by_residual,
+                                   seed=0, callback=progress)
+
+    return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
+
+
 @st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
-def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None):
+def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=None):
     """Recall, work and neighbour spread for queries held out of an index with these centroids.
 
     The centroids come from the full training; the held-out vectors are left out of the
     lists, so no query finds itself. ``pq = (m, nbits, by_residual)`` makes it an IVF-PQ
-    index (IVF-Flat otherwise).
+    index (IVF-Flat otherwise), ``_index`` that index if already built (:func:`pq_index`).
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
     if pq is None:
         index = ivfcore.build_ivf(_x[keep], _centroids)
     else:
-        m, nbits, by_residual = pq
-        with st.spinner(f"Training {m} product-quantizer codebooks of {2**nbits} codes "
-                        f"({'residuals' if by_residual else 'raw vectors'}) and encoding…"):
-            index = ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits,
-                                        by_residual=by_residual, seed=0)
+        index = _index if _index is not None else pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids)
     xq = _x[qids]
     _, true_ids = index.exact(xq, k)
     return HeldOut(

@@ -101,3 +101,25 @@ def centroid_paths(km, proj):
 def display_labels(km, proj):
     """Final list of each displayed vector."""
     return np.asarray(km.labels)[proj.sample_ids]
+
+
+def pq_index(n_queries, pq, ds, centroids):
+    """The IVF-PQ index of the PQ page for ``pq = (m, nbits, by_residual)``, with a progress bar."""
+    spec, tkey = state.spec(), state.training_key()
+    done = cache.cached_pq_index(spec, tkey, n_queries, pq)
+    if done is not None:
+        return done
+    m, nbits, by_residual = pq
+    what = f"IVF-PQ on {'residuals' if by_residual else 'raw vectors'} (m = {m}, {nbits} bits)"
+    bar = st.progress(0.0, text=f"{what}: training {m} codebooks of {2**nbits} codes…")
+
+    def progress(step, total):
+        text = f"codebook {step} of {m} trained" if step <= m else "every vector encoded"
+        bar.progress(step / total, text=f"{what}: {text}")
+
+    with shown_errors():
+        try:
+            return cache.pq_index(spec, tkey, n_queries, pq, ds.x, ds.groups, centroids, progress)
+        finally:
+            bar.empty()
+
