@@ -50,7 +50,7 @@ err = {r: runs[r].index.reconstruction_error() for r in runs}
 mc = st.columns(4)
 mc[0].metric("IVF-Flat: bytes per vector", f"{4 * d:,}")
 mc[1].metric("IVF-PQ: bytes per vector", f"{pq.bytes_per_vector:,}",
-             delta=f"{4 * d / pq.bytes_per_vector:,.0f}× smaller", delta_color="off",
+             delta=f"{4 * d / pq.bytes_per_vector:,.0f}× smaller", delta_color="off", delta_arrow="off",
              help="The code only; both kinds also keep an 8-byte id per vector.")
 mc[2].metric("Reconstruction error, residuals", f"{err[True] / spread:.1%}",
              help="Mean squared distance from each vector to its decoded version, as a share "
