@@ -18,6 +18,7 @@ controls.projection_control()
 
 ds = current.dataset()
 proj = current.projection()
+progress_slot = st.empty()  # above the chart, so the progress stays in view
 slot = st.empty()
 title = f"{ds.name}, nlist = {state.get('nlist')}, {state.get('init')} init"
 
@@ -30,7 +31,7 @@ def first_frame(step, total):
     slot.plotly_chart(fig, key="train_first_frame")
 
 
-km = current.training(on_first_step=first_frame)
+km = current.training(on_first_step=first_frame, progress_slot=progress_slot)
 paths = current.centroid_paths(km, proj)
 fig = cache.training_figure(state.spec(), state.training_key(), proj.method, title, proj, km, paths)
 slot.plotly_chart(fig, key="train_chart")

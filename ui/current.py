@@ -35,18 +35,20 @@ def dataset():
         return cache.dataset(state.spec(), upload)
 
 
-def training(overrides=None, show_progress=True, on_first_step=None):
+def training(overrides=None, show_progress=True, on_first_step=None, progress_slot=None):
     """The k-means result for the current (or overridden) settings.
 
-    On a cache miss a progress bar follows the iterations; ``on_first_step(step, total)`` is
-    called once with step 0 so a page can draw the first frame before training ends.
+    On a cache miss a progress bar follows the iterations (in ``progress_slot``, an
+    ``st.empty()``, if given); ``on_first_step(step, total)`` is called once with step 0 so
+    a page can draw the first frame before training ends.
     """
     ds = dataset()
     return training_for(state.spec(), state.training_key(overrides), ds.x,
-                        show_progress=show_progress, on_first_step=on_first_step)
+                        show_progress=show_progress, on_first_step=on_first_step,
+                        progress_slot=progress_slot)
 
 
-def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=None):
+def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=None, progress_slot=None):
     """k-means for an explicit (dataset spec, training key), shared through the cache.
 
     ``init``: explicit initial centroids, named in ``tkey`` (see ``cache.training``).
@@ -58,7 +60,7 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=Non
         st.error(f"**These settings do not work:** nlist = {tkey[0]:,} lists is more than the "
                  f"{len(x):,} vectors to put in them. Choose fewer lists on the **2 · Train** page.")
         st.stop()
-    bar = st.progress(0.0, text="Training k-means…") if show_progress else None
+    bar = (progress_slot or st).progress(0.0, text="Training k-means…") if show_progress else None
 
     def progress(step, total):
         if step.iteration == 0 and on_first_step:
