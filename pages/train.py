@@ -11,7 +11,10 @@ st.markdown(
     "moving. Press **▶ Play** (or drag the iteration slider) to watch the vectors change "
     "colour as lists form, the centroids travel, the inertia fall and the list sizes settle. "
     "Try k-means++ instead of random initialisation on the chapter's exercise, or the "
-    "near-duplicates data with each empty-list strategy."
+    "near-duplicates data with each empty-list strategy: watch lists empty out (✕) and get "
+    "repaired (★) while training runs. Often even *keep*, which repairs nothing, ends with "
+    "every list in use, because a centroid left in place can win vectors back later; the "
+    "Failure-mode lab compares the four side by side."
 )
 controls.training_controls()
 controls.projection_control()
