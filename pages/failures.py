@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, figures, state
+from ui import boot, cache, current, figures, lessons, state
 from ui.settings import FAILURE_SPECS, SHAPES, manifold_spec
 
 boot.through_app()
@@ -39,25 +39,44 @@ with empty_tab:
     rows, series = [], {}
     for empty in ivfcore.EMPTY_STRATEGIES:
         km = current.training_for(spec, (nlist, init, empty, 50, 1e-4, 0), ds.x, init=start)
+        repaired = [r.cluster for s in km.history for r in s.repairs]
         rows.append({"strategy": empty, "empty lists at the start": km.history[0].n_empty,
                      "empty lists at the end": km.history[-1].n_empty,
-                     "repairs": sum(len(s.repairs) for s in km.history),
+                     "repairs": len(repaired),
+                     "repeat repairs": len(repaired) - len(set(repaired)),
                      "iterations": km.n_iter, "final inertia": round(km.inertia, 1)})
         series[empty] = ([s.iteration for s in km.history], [s.n_empty for s in km.history])
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(rows, hide_index=True, column_config={
+        "repairs": st.column_config.NumberColumn(
+            help="How many times an empty list was given a new centroid, over all iterations"),
+        "repeat repairs": st.column_config.NumberColumn(
+            help="Repairs of a list that had been repaired before and emptied again"),
+    })
     st.plotly_chart(figures.lines(series, "iteration", "empty lists",
                                   "Empty lists per iteration, by strategy"), key="empties")
     best = min(rows, key=lambda r: r["final inertia"])
     keep = next(r for r in rows if r["strategy"] == "keep")
+    again = max(rows, key=lambda r: r["repeat repairs"])
+    if again["repeat repairs"]:
+        repeat = (
+            f"A repair is not always final: under **{again['strategy']}**, "
+            f"{again['repeat repairs']} of its {again['repairs']} repairs went to a list that had "
+            "been repaired before and lost all its vectors again. ")
+        if scenario == "copies":
+            repeat += (
+                "On copies the reason is a tie: a centroid moved onto a copied vector, or split "
+                "off a list of identical copies, is exactly as near to those copies as the "
+                "centroid already there, and a tie goes to the list with the lower number.")
+    else:
+        repeat = "Every repair held: no list emptied a second time."
     st.markdown(
         f"An empty list is a centroid that can never answer a query, and the vectors it should "
         f"have taken crowd into other lists. Leaving them (**keep**) ends with "
         f"**{keep['empty lists at the end']}** of {nlist} lists empty and inertia "
         f"{keep['final inertia']:,}; **{best['strategy']}** ends lowest ({best['final inertia']:,}). "
-        "A repair is not always final: a list split off a group of identical copies ties with "
-        "its twin and can empty again."
+        + repeat
     )
-    if keep["empty lists at the end"] == 0:
+    if scenario == "copies" and keep["empty lists at the end"] == 0:
         st.markdown(
             "Here even **keep** recovers, only more slowly: each empty centroid sits exactly on "
             "a copied vector, so once its twin drifts towards the mean of its list, the copies "
@@ -91,13 +110,15 @@ with unbalanced_tab:
                     key="cost_boxes")
     st.dataframe(rows, hide_index=True)
 
+
 with shape_tab:
     st.markdown(
-        "k-means describes each list by one point and assigns vectors to the nearest one: it "
-        "draws straight borders, which suits round clusters. On curved or elongated shapes "
-        "(rings, moons, spirals, filaments, like many learned embeddings) the borders cut "
-        "across the shape, so close neighbours along it land in different lists. Here the "
-        "same nlist and nprobe are used on round blobs and on a shape."
+        "k-means describes each list by one point, the mean of its vectors, and gives every "
+        "vector to the nearest such point, so the borders between lists are straight. The "
+        "chapter warns that on elongated or curved data (rings, moons, spirals, filaments; many "
+        "learned embeddings look like this) the centroids do not represent the data well. Does "
+        "that make search worse? Below, the same nlist and nprobe on round blobs and on a "
+        "shape: compare the numbers, then read what they say."
     )
     c = st.columns(3)
     with c[0]:
@@ -110,25 +131,120 @@ with shape_tab:
     with c[2]:
         state.widget("fm_nprobe", st.slider, "nprobe", min_value=1, max_value=nlist)
     nprobe = state.get("fm_nprobe")
+    shape = state.get("fm_shape")
+    K_NN, N_QUERIES = 10, 200
+    # What the generating groups of each dataset are called in the text.
+    PARTS = {"blobs": "blobs", "moons": "moons", "rings": "rings", "spiral": "arms",
+             "filaments": "filaments"}
+    sides = {}
     cols = st.columns(2)
-    for col, spec in zip(cols, (FAILURE_SPECS["blobs"], manifold_spec(state.get("fm_shape")))):
+    for col, (name, spec) in zip(cols, (("blobs", FAILURE_SPECS["blobs"]),
+                                        (shape, manifold_spec(shape)))):
         with col:
             ds = cache.generated_dataset(spec)
             key = (nlist, "random", "reinit", 50, 1e-4, 0)
             km = current.training_for(spec, key, ds.x)
-            ho = cache.held_out(spec, key, 200, 10, ds.x, np.zeros(ds.n, dtype=np.int64),
+            ho = cache.held_out(spec, key, N_QUERIES, K_NN, ds.x, np.zeros(ds.n, dtype=np.int64),
                                 km.centroids)
             proj = cache.projection(spec, "pca", ds.x)
             st.plotly_chart(figures.partition_view(
                 proj.points, proj.sample_ids, km.labels[proj.sample_ids],
-                proj.transform(km.centroids), km.k, f"{spec[0]}: lists and centroids (PCA)"),
+                proj.transform(km.centroids), km.k, f"{name}: lists and centroids (PCA)"),
                 key=f"shape_{spec[0]}")
-            m = st.columns(3)
-            m[0].metric(f"Recall@10 at nprobe {nprobe}", f"{ho.recall_at(nprobe):.2f}")
-            m[1].metric("Lists holding the 10 neighbours", f"{ho.spread.n_lists.mean():.1f}",
-                        help="Mean over 200 held-out queries.")
-            m[2].metric("nprobe for all 10 (median)", int(np.median(ho.spread.nprobe_needed)))
-    st.caption(
-        "Blobs: 8 round Gaussian clusters, 16-D. Shape: the chosen curve lifted into 16-D by a "
-        "random rotation, with a little noise. Same number of vectors, lists and queries."
-    )
+            m = lessons.shape_numbers(ds, km, ho, nprobe)
+            sides[name] = m
+            parts = PARTS[name]
+            row = st.columns(3)
+            row[0].metric(f"Recall@{K_NN}, nprobe {nprobe}", f"{m['recall']:.2f}",
+                          help=f"Share of each query's {K_NN} true neighbours found when it "
+                               f"opens its {nprobe} nearest lists; mean over {N_QUERIES} "
+                               "held-out queries.")
+            row[1].metric("Neighbour lists", f"{m['lists']:.1f}",
+                          help=f"How many different lists hold a query's {K_NN} true "
+                               f"neighbours; mean over {N_QUERIES} held-out queries. 1.0 = "
+                               "every query's neighbours share one list.")
+            row[2].metric(f"nprobe for all {K_NN}", m["needed"],
+                          help=f"The smallest nprobe that finds all {K_NN} true neighbours; "
+                               f"median over {N_QUERIES} held-out queries.")
+            row = st.columns(3)
+            row[0].metric(f"All {K_NN} in one list", f"{m['one list']:.0%}",
+                          help=f"Share of the queries whose {K_NN} true neighbours all lie in "
+                               "a single list.")
+            row[1].metric("Off-data centroids", f"{m['off']} of {nlist}",
+                          help="Centroids with no vector near them: every vector is farther "
+                               f"from the centroid than a typical query is from its {K_NN}th "
+                               "true neighbour (the median of that distance).")
+            row[2].metric(f"Lists mixing {parts}", f"{m['mixed']} of {nlist}",
+                          help=f"Lists holding vectors of more than one of the {m['groups']} "
+                               f"{parts}: none of them fills 90% of the list.")
+    b, sh = sides["blobs"], sides[shape]
+    parts = PARTS[shape]
+    # Judged on the recall shown (two decimals): a gap of 0.02 or more is a difference.
+    gap = round(100 * sh["recall"]) - round(100 * b["recall"])
+    slightly = "slightly " if abs(gap) < 5 else ""
+    if gap >= 2:
+        verdict, better = (f"At nlist = {nlist} and nprobe = {nprobe}, search does "
+                           f"{slightly}**better** on the {shape} than on the round blobs: "
+                           f"recall@{K_NN} {sh['recall']:.2f} against {b['recall']:.2f}."), "shape"
+    elif gap <= -2:
+        verdict, better = (f"At nlist = {nlist} and nprobe = {nprobe}, search does "
+                           f"{slightly}**worse** on the {shape} than on the round blobs: "
+                           f"recall@{K_NN} {sh['recall']:.2f} against {b['recall']:.2f}."), "blobs"
+    else:
+        verdict, better = (f"At nlist = {nlist} and nprobe = {nprobe}, the {shape} and the round "
+                           f"blobs reach **about the same** recall@{K_NN} "
+                           f"({sh['recall']:.2f} and {b['recall']:.2f})."), None
+    fewer = ("shape" if sh["lists"] < b["lists"] - 0.05 else
+             "blobs" if b["lists"] < sh["lists"] - 0.05 else None)
+    spread = (f"Recall depends on how many lists a query's neighbours are spread over: "
+              f"{sh['lists']:.1f} on average for the {shape} ({sh['one list']:.0%} of the "
+              f"queries have all {K_NN} in one list), {b['lists']:.1f} for the blobs "
+              f"({b['one list']:.0%}).")
+    if fewer and fewer == better:
+        spread += " That is where the difference in recall comes from."
+    curve = ("Every shape here is a thin curve or line with a little noise, and along it a "
+             "vector's nearest neighbours lie a short way along the same curve. The straight "
+             "borders cut the curve into segments, and only vectors near the two ends of a "
+             "segment have neighbours across a border; the rest keep all their neighbours in "
+             "one list. More lists make shorter segments, with more ends.")
+    if b["cut"]:
+        blob = (f"The blobs fill all {b['d']} dimensions. {b['cut']} of the {b['groups']} blobs "
+                f"{'is' if b['cut'] == 1 else 'are'} cut between lists here, and a border "
+                "through a round cloud passes close to a large share of its vectors, so their "
+                "neighbours land on both sides.")
+    else:
+        blob = (f"With {nlist} lists for {b['groups']} blobs, no blob is cut between lists: "
+                "each list takes whole blobs, so a blob's neighbourhoods stay inside one list.")
+    st.markdown(f"{verdict} {spread}\n\n{curve} {blob}")
+
+    bend = "of a bent piece of curve, or " if shape != "filaments" else ""
+    cost = (f"What the chapter warns about is the description, not the search: a centroid is "
+            f"the mean of its list, and the mean {bend}of pieces of different {parts}, can lie "
+            f"off the data, where there are no vectors. Here **{sh['off']}** of the {nlist} "
+            f"centroids for the {shape} sit off the data ({b['off']} for the blobs), and "
+            f"**{sh['mixed']}** of the {shape} lists mix vectors of different {parts} "
+            f"({b['mixed']} of the blobs' lists mix blobs).")
+    if sh["off"] == 0 and sh["mixed"] == 0:
+        cost += (f" At nlist = {nlist} the pieces are short enough to be nearly straight, so "
+                 f"every centroid sits on its piece and no list mixes {parts}: lower nlist "
+                 "(try 2 to 8) to see centroids in empty space and lists that take in more "
+                 f"than one of the {parts}.")
+    else:
+        what = []
+        if sh["off"]:
+            what.append("a centroid off the data stands for a place where no vector is")
+        if sh["mixed"]:
+            what.append("a mixing list holds vectors from separate parts of the shape")
+        cost += (f" Such lists describe no single region of the data: {'; '.join(what)}. "
+                 "Search can still do well, because probing only needs a query's nearest "
+                 "centroids to own its neighbours, which is what the recall above measures; "
+                 "but the lists say little about the shape itself.")
+    if nlist < b["groups"]:
+        cost += (f" With fewer lists than blobs ({nlist} for {b['groups']}), some of the "
+                 "blobs' lists must hold several blobs"
+                 + (", and their centroids fall in the empty space between them." if b["off"]
+                    else "."))
+    st.markdown(cost)
+    st.caption(f"Blobs: {b['description']} Shape: {sh['description']} Both use the same "
+               f"nlist, nprobe and {N_QUERIES} held-out queries; k-means with random "
+               "initialisation, seed 0.")

@@ -355,33 +355,58 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title):
 
 
 
+# Each line style of recall_curves also gets its own marker, so curves that overlap stay apart.
+_DASH_SYMBOLS = {"solid": "circle", "dash": "square", "dot": "diamond", "dashdot": "triangle-up",
+                 "longdash": "x"}
+
+
+def _log_range(lo, hi, margin=1.2):
+    """A log-axis range (in log10 units, as plotly wants) from lo/margin to hi*margin."""
+    return [float(np.log10(lo / margin)), float(np.log10(hi * margin))]
+
+
 def recall_curves(curves, n_total, title, by="nprobe"):
     """Recall@k against nprobe or against distance computations, one line per curve.
 
     ``curves`` is a list of (name, RecallSweep, colour, dash). Brute force (recall 1 at
-    ``n_total`` computations) is the reference.
+    ``n_total`` computations) is the reference. The x axis (log) is pinned to the data:
+    nprobe from 1 to the largest swept, or work from the cheapest point to brute force.
     """
     fig = go.Figure()
+    xs = []
     for name, sw, color, dash in curves:
         x = sw.nprobes if by == "nprobe" else sw.distance_computations
+        xs.append(np.asarray(x, dtype=np.float64))
         fig.add_trace(go.Scatter(
             x=x, y=sw.recall, mode="lines+markers", name=name,
-            line=dict(color=color, dash=dash, width=2.5), marker=dict(size=6),
+            line=dict(color=color, dash=dash, width=2.5),
+            marker=dict(size=7, symbol=_DASH_SYMBOLS.get(dash, "circle")),
             customdata=np.c_[sw.nprobes, sw.distance_computations],
             hovertemplate=(f"{name}<br>nprobe %{{customdata[0]}}: recall %{{y:.3f}}, "
                            "%{customdata[1]:,.0f} distance computations<extra></extra>"),
         ))
     fig.add_hline(y=1.0, line_dash="dot", line_color="#555",
                   annotation_text="brute force: recall 1", annotation_position="bottom right")
+    xs = np.concatenate(xs) if xs else np.array([1.0])
     if by == "nprobe":
-        fig.update_xaxes(title_text="nprobe (lists opened per query)", type="log")
+        fig.update_xaxes(title_text="nprobe (lists opened per query)", type="log",
+                         range=_log_range(1.0, float(xs.max())), autorange=False,
+                         tickvals=np.unique(xs).astype(int))
     else:
-        fig.add_vline(x=n_total, line_dash="dot", line_color="#555",
-                      annotation_text=f"brute force: {n_total:,}", annotation_position="top left")
-        fig.update_xaxes(title_text="distance computations per query (log)", type="log")
+        # Shapes and annotations on a log axis: the shape takes data units, the annotation
+        # log10 units (add_vline's own annotation would land at 10**n_total, off the chart).
+        fig.add_vline(x=n_total, line_dash="dot", line_color="#555")
+        fig.add_annotation(x=float(np.log10(n_total)), xref="x", y=0.02, yref="paper",
+                           text=f"brute force: {n_total:,}", showarrow=False,
+                           xanchor="right", yanchor="bottom", xshift=-4,
+                           font=dict(color="#555"))
+        fig.update_xaxes(title_text="distance computations per query (log)", type="log",
+                         range=_log_range(float(xs.min()), max(float(xs.max()), float(n_total))),
+                         autorange=False)
     fig.update_yaxes(title_text=f"recall@{curves[0][1].k}" if curves else "recall", range=[0, 1.05])
     _layout(fig, title, height=560)
-    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
+    # A wide legend sample, so a dashed or dotted line shows its pattern there.
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, itemwidth=60))
     return fig
 
 
