@@ -144,7 +144,7 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
         specs=[[{"rowspan": 2}, {"secondary_y": True}], [None, {}]],
         subplot_titles=("Vectors coloured by their list; ◆ centroids",
                         "Inertia (falls) and centroid shift", "List sizes at this iteration"),
-        horizontal_spacing=0.06, vertical_spacing=0.14,
+        horizontal_spacing=0.06, vertical_spacing=0.18,
     )
     cols = np.array(palette(k))
     its = np.array([s.iteration for s in history])
@@ -207,7 +207,8 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     _fixed_axes(fig, xy_all, row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2, range=[-0.5, max(total - 1, 1) + 0.5])
     fig.update_yaxes(title_text="inertia (log)", row=1, col=2, secondary_y=False, type="log")
-    fig.update_yaxes(title_text="shift", row=1, col=2, secondary_y=True, showgrid=False, rangemode="tozero")
+    fig.update_yaxes(title_text="shift", row=1, col=2, secondary_y=True, showgrid=False, rangemode="tozero",
+                     tickmode="auto", nticks=6, tickformat=".3~g")
     fig.update_xaxes(title_text="lists, largest first", row=2, col=2, showticklabels=False)
     fig.update_yaxes(title_text="vectors", row=2, col=2, range=[0, ymax])
     _layout(fig, f"{title} — {_step_title(history[0], total)}", height=700)
