@@ -60,7 +60,8 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=Non
         st.error(f"**These settings do not work:** nlist = {tkey[0]:,} lists is more than the "
                  f"{len(x):,} vectors to put in them. Choose fewer lists on the **2 · Train** page.")
         st.stop()
-    bar = (progress_slot or st).progress(0.0, text="Training k-means…") if show_progress else None
+    where = progress_slot if progress_slot is not None else st
+    bar = where.progress(0.0, text="Training k-means…") if show_progress else None
 
     def progress(step, total):
         if step.iteration == 0 and on_first_step:
