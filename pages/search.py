@@ -55,6 +55,8 @@ st.markdown(f"**Query:** {qdesc}")
 fig = figures.search_view(proj.points, proj.sample_ids, labels, centroid_xy, tr, layers,
                           f"k = {tr.k}, nprobe = {tr.nprobe} of nlist = {tr.nlist}")
 st.plotly_chart(fig, key="search_chart", on_select=on_click, selection_mode="points")
+st.html(f'<div style="font-size:0.9rem;margin-top:-0.5rem">'
+        f'{figures.search_key({n: len(layers[n][1]) for n in ("found", "wrong", "missed")}, index.nlist)}</div>')
 
 m = st.columns(5)
 m[0].metric("Centroids compared", f"{tr.nlist:,}")

@@ -84,6 +84,12 @@ def test_search_numbers_equal_ivfcore(blobs_index):
         assert m["Distance computations"] == f"{tr.n_distance_computations:,}"
         assert m["Recall@10"] == f"{tr.recall:.0%}"
         assert m["Speed-up vs brute force"] == f"{tr.speedup:,.1f}×"
+        # the chart's key (drawn as HTML under it) counts what the chart shows
+        key = " ".join(h.proto.body for h in at.get("html"))
+        found = len(set(tr.result_ids) & set(tr.true_ids))
+        assert f"true neighbour found ({found})" in key
+        assert f"true neighbour missed ({len(tr.missed_ids)})" in key
+        assert f"returned, not a true neighbour ({len(tr.result_ids) - found})" in key
 
 
 def test_changing_nprobe_widget_changes_the_work_shown(blobs_index):
