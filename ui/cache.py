@@ -180,6 +180,18 @@ def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
 
 
+@st.cache_resource(max_entries=6, show_spinner="Decoding every vector to measure the error…")
+def pq_errors(spec, tkey, n_queries, m, nbits, _indexes):
+    """Relative reconstruction error of each IVF-PQ index (by_residual -> share of the spread).
+
+    The spread is the indexed vectors' mean squared distance to their mean; both indexes
+    hold the same vectors. Decoding 100k vectors takes a while: once per setting, not per rerun.
+    """
+    xb = next(iter(_indexes.values())).xb
+    spread = float(np.mean(np.sum((xb - xb.mean(axis=0)) ** 2, axis=1)))
+    return {r: idx.reconstruction_error() / spread for r, idx in _indexes.items()}
+
+
 @st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
 def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=None):
     """Recall, work and neighbour spread for queries held out of an index with these centroids.
