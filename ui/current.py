@@ -25,6 +25,21 @@ def shown_errors():
         st.stop()
 
 
+@contextlib.contextmanager
+def _progress_bar(where, text, show=True):
+    """A progress bar in ``where`` for the duration of a computation (None if not shown).
+
+    Emptied also when the computation fails, before ``shown_errors`` shows why: no bar is
+    left standing above the message.
+    """
+    bar = where.progress(0.0, text=text) if show else None
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.empty()
+
+
 def dataset():
     upload = st.session_state.get("_upload")
     if state.get("kind") == "upload" and not upload:
@@ -61,7 +76,6 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=Non
                  f"{len(x):,} vectors to put in them. Choose fewer lists on the **2 · Train** page.")
         st.stop()
     where = progress_slot if progress_slot is not None else st
-    bar = where.progress(0.0, text="Training k-means…") if show_progress else None
 
     def progress(step, total):
         if step.iteration == 0 and on_first_step:
@@ -71,12 +85,8 @@ def training_for(spec, tkey, x, show_progress=True, on_first_step=None, init=Non
                          text=f"Training k-means (nlist = {tkey[0]}, {tkey[1]} init): iteration "
                               f"{step.iteration} of at most {total} (inertia {step.inertia:,.4g})")
 
-    with shown_errors():
-        try:
-            return cache.training(spec, tkey, x, progress, init)
-        finally:  # also on bad settings: no bar left standing at 0 above the message
-            if bar is not None:
-                bar.empty()
+    with shown_errors(), _progress_bar(where, "Training k-means…", show_progress) as bar:
+        return cache.training(spec, tkey, x, progress, init)
 
 
 def index(overrides=None):
@@ -114,15 +124,11 @@ def pq_index(n_queries, pq, ds, centroids):
         return done
     m, nbits, by_residual = pq
     what = f"IVF-PQ on {'residuals' if by_residual else 'raw vectors'} (m = {m}, {nbits} bits)"
-    bar = st.progress(0.0, text=f"{what}: training {m} codebooks of {2**nbits} codes…")
 
     def progress(step, total):
         text = f"codebook {step} of {m} trained" if step <= m else "every vector encoded"
         bar.progress(step / total, text=f"{what}: {text}")
 
-    with shown_errors():
-        try:
-            return cache.pq_index(spec, tkey, n_queries, pq, ds.x, ds.groups, centroids, progress)
-        finally:
-            bar.empty()
+    with shown_errors(), _progress_bar(st, f"{what}: training {m} codebooks of {2**nbits} codes…") as bar:
+        return cache.pq_index(spec, tkey, n_queries, pq, ds.x, ds.groups, centroids, progress)
 
