@@ -147,6 +147,7 @@ class HeldOut:
     index: ivfcore.IVFIndex  # the index without the held-out vectors
     queries: np.ndarray  # (m, d)
     true_ids: np.ndarray  # (m, k) exact neighbours in ``index``
+    true_distances: np.ndarray  # (m, k) their squared distances
 
     def recall_at(self, nprobe):
         """Mean recall@k of the held-out queries at one nprobe."""
@@ -206,12 +207,12 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
     else:
         index = _index if _index is not None else pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids)
     xq = _x[qids]
-    _, true_ids = index.exact(xq, k)
+    true_d, true_ids = index.exact(xq, k)
     return HeldOut(
         sweep=ivfcore.recall_sweep(index, xq, k=k, true_ids=true_ids),
         groups=_groups[qids],
         spread=ivfcore.neighbour_spread(index, xq, k=k, true_ids=true_ids),
-        index=index, queries=xq, true_ids=true_ids,
+        index=index, queries=xq, true_ids=true_ids, true_distances=true_d,
     )
 
 

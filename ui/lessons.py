@@ -15,14 +15,13 @@ def shape_numbers(ds, km, ho, nprobe):
     held-out query is from its k-th true neighbour; a list "mixes" groups when no single
     generating group fills 90% of it; a group is "cut" when no single list holds 90% of it.
     """
-    d_query, _ = ho.index.exact(ho.queries, ho.sweep.k)  # squared distances, as d_centroid
-    d_centroid, _ = ho.index.exact(km.centroids, 1)
+    d_centroid, _ = ho.index.exact(km.centroids, 1)  # squared, as ho.true_distances
     occ = ivfcore.group_occupancy(km.labels, ds.groups, km.k, len(ds.group_names))
     filled = occ.sum(axis=1)
     return {"recall": round(ho.recall_at(nprobe), 2), "lists": float(ho.spread.n_lists.mean()),
             "one list": float((ho.spread.n_lists == 1).mean()),
             "needed": int(np.median(ho.spread.nprobe_needed)),
-            "off": int((d_centroid[:, 0] > np.median(d_query[:, -1])).sum()),
+            "off": int((d_centroid[:, 0] > np.median(ho.true_distances[:, -1])).sum()),
             "mixed": int(((occ.max(axis=1) < 0.9 * filled) & (filled > 0)).sum()),
             "cut": int((occ.max(axis=0) < 0.9 * occ.sum(axis=0)).sum()),
             "groups": len(ds.group_names), "d": ds.d, "description": ds.description}
