@@ -245,15 +245,20 @@ def _children(pid):
     return out
 
 
-def _rss_bytes(pid):
+def _proc_kb_field(pid, filename, field):
+    """A "Field:  N kB" line of /proc/<pid>/<filename>, in bytes (0 if the process is gone)."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(f"/proc/{pid}/{filename}") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
+
+
+def _rss_bytes(pid):
+    return _proc_kb_field(pid, "status", "VmRSS:")
 
 
 def _tree(pid, exclude=()):
@@ -297,14 +302,7 @@ def _proc_cpu(pid):
 
 
 def _pss_bytes(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return _proc_kb_field(pid, "smaps_rollup", "Pss:")
 
 
 def machine_busy_seconds():
