@@ -1,29 +1,33 @@
 """IVF Lab: an interactive lab for how an inverted-file (IVF) vector index is trained and searched."""
 
-import os
+# Streamlit runs this script as "__main__". The UMAP worker process (ui/worker.py) is spawned
+# by multiprocessing, which re-imports the parent's main script under "__mp_main__": there
+# it must draw nothing (it would print bare-mode warnings for the whole app).
+if __name__ == "__main__":
+    import os
 
-# numba (used by UMAP): a writable on-disk cache and a threading layer safe for several sessions.
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".numba_cache"))
-os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+    # numba (used by UMAP): a writable on-disk cache and a threading layer safe for several sessions.
+    os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".numba_cache"))
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 
-import streamlit as st  # noqa: E402
+    import streamlit as st
 
-from ui import runlog, sidebar, state  # noqa: E402
+    from ui import runlog, sidebar, state
 
-st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
-state.init()
+    st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
+    state.init()
 
-PAGES = [
-    st.Page("pages/dataset.py", title="1 · Dataset", icon=":material/scatter_plot:", default=True),
-    st.Page("pages/train.py", title="2 · Train (k-means)", icon=":material/animation:"),
-    st.Page("pages/sizes.py", title="3 · Cluster sizes", icon=":material/bar_chart:"),
-    st.Page("pages/search.py", title="4 · Search", icon=":material/travel_explore:"),
-    st.Page("pages/recall.py", title="5 · Recall vs work", icon=":material/show_chart:"),
-    st.Page("pages/exercise.py", title="6 · The chapter's exercise", icon=":material/school:"),
-    st.Page("pages/failures.py", title="7 · Failure-mode lab", icon=":material/warning:"),
-    st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
-]
-page = st.navigation(PAGES)
-with runlog.timed(page):
-    sidebar.show()
-    page.run()
+    PAGES = [
+        st.Page("pages/dataset.py", title="1 · Dataset", icon=":material/scatter_plot:", default=True),
+        st.Page("pages/train.py", title="2 · Train (k-means)", icon=":material/animation:"),
+        st.Page("pages/sizes.py", title="3 · Cluster sizes", icon=":material/bar_chart:"),
+        st.Page("pages/search.py", title="4 · Search", icon=":material/travel_explore:"),
+        st.Page("pages/recall.py", title="5 · Recall vs work", icon=":material/show_chart:"),
+        st.Page("pages/exercise.py", title="6 · The chapter's exercise", icon=":material/school:"),
+        st.Page("pages/failures.py", title="7 · Failure-mode lab", icon=":material/warning:"),
+        st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
+    ]
+    page = st.navigation(PAGES)
+    with runlog.timed(page):
+        sidebar.show()
+        page.run()

@@ -217,12 +217,18 @@ def test_run_log_records_each_script_run_only_when_asked(tmp_path, monkeypatch):
     assert len({r["session"] for r in runs}) == 1
 
 
-def test_umap_worker_starts_without_running_the_app_script(capfd):
-    # A live server leaves Streamlit's module for app.py in sys.modules["__main__"]; a spawned
-    # worker must not run app.py again (it printed bare-mode warnings for the whole app).
+def test_umap_worker_starts_without_running_the_app_script(capfd, monkeypatch):
+    # Every script run installs a fresh module for app.py as sys.modules["__main__"] (no spec,
+    # __file__ = app.py), and a spawned worker re-imports that file: it must draw nothing there
+    # (it printed bare-mode warnings for the whole app when a run started just before a spawn).
+    import sys
+    import types
+
     from ui import worker
 
-    _app()
+    fresh = types.ModuleType("__main__")
+    fresh.__file__ = APP
+    monkeypatch.setitem(sys.modules, "__main__", fresh)
     if worker._pool is not None:
         worker._pool.shutdown()
         worker._pool = None
@@ -234,6 +240,20 @@ def test_umap_worker_starts_without_running_the_app_script(capfd):
         worker._pool = None
     err = capfd.readouterr().err
     assert "ScriptRunContext" not in err and "streamlit run" not in err, err[-500:]
+
+
+def test_app_script_draws_nothing_when_a_spawned_worker_reimports_it():
+    # What multiprocessing's spawn does in the worker with the parent's main script, whatever
+    # module a concurrent script run has just installed as __main__.
+    import subprocess
+    import sys
+
+    code = (f"import runpy, sys; runpy.run_path({APP!r}, run_name='__mp_main__'); "
+            "print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr[-500:]
+    assert "streamlit run" not in out.stderr
 
 
 def test_recall_page_numbers_equal_the_engine_sweep():
