@@ -17,6 +17,13 @@ def test_runs_in_another_process_and_passes_input_errors_back():
         worker.run(ivfcore.fit_projection, np.zeros((1, 3), np.float32), "umap")
 
 
+def test_the_worker_runs_at_background_priority():
+    # it must not take a core from the server's interactive work (a fit keeps one busy for seconds)
+    assert worker.run(os.nice, 0) == 19
+    if hasattr(os, "sched_getscheduler"):
+        assert worker.run(os.sched_getscheduler, 0) == os.SCHED_IDLE
+
+
 def test_a_worker_that_died_is_replaced():
     first = worker.run(os.getpid)
     os.kill(first, signal.SIGKILL)
