@@ -46,6 +46,9 @@ def size_stats(sizes, top=5):
     s = np.asarray(sizes)
     if s.ndim != 1 or s.size == 0:
         raise InputError(f"sizes must be a non-empty 1-D list of counts; got shape {s.shape}")
+    if s.dtype.kind == "f" and not np.isfinite(s).all():
+        raise InputError(f"sizes must be finite counts; got {s[~np.isfinite(s)][0]} "
+                         f"at position {int(np.flatnonzero(~np.isfinite(s))[0])}")
     if s.dtype.kind not in "iu" and not (s.dtype.kind == "f" and np.all(s == np.round(s))):
         raise InputError("sizes must be whole numbers")
     s = s.astype(np.int64)

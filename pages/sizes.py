@@ -17,7 +17,9 @@ st.markdown(
 
 ds = current.dataset()
 b_over = controls.comparison_controls()
-log = st.toggle("Log scale", value=False, help="Useful when a few lists are huge.")
+log = st.toggle("Log scale for list sizes", value=False,
+                help="Useful when a few lists are huge. The stacked 'What fills each list' "
+                     "stays linear: stacked bars cannot be read on a log scale.")
 runs = [("A", {}), ("B", b_over)]
 
 cols = st.columns(2)

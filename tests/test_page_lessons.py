@@ -170,6 +170,14 @@ def test_work_axis_fits_the_data_and_brute_force_is_labelled(query, nlist, datas
              and "recall" not in a["text"]]
     assert [a["text"] for a in label] == [f"brute force: {n_total:,}"]
     assert np.log10(lo) <= label[0]["x"] <= np.log10(hi)
+    # round ticks inside the range: 1-2-5 per decade, or only powers of ten over 2+ decades
+    ticks = np.asarray(by_work["layout"]["xaxis"]["tickvals"], float)
+    assert len(ticks) >= 2 and lo <= ticks.min() and ticks.max() <= hi
+    mantissa = np.round(ticks / 10 ** np.floor(np.log10(ticks)), 6)
+    assert set(mantissa) <= ({1.0} if hi / lo >= 150 else {1.0, 2.0, 5.0}), ticks
+    # the brute-force recall line's label sits above the line (the curves end on it)
+    top = [a for a in by_work["layout"]["annotations"] if a["text"] == "brute force: recall 1"]
+    assert top and top[0]["yanchor"] == "bottom" and by_work["layout"]["yaxis"]["range"][1] > 1.05
     # the nprobe axis runs from 1 to nlist
     lo, hi = (10 ** v for v in by_nprobe["layout"]["xaxis"]["range"])
     assert 0.5 <= lo <= 1 and nlist <= hi <= 2 * nlist

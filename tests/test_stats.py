@@ -39,3 +39,10 @@ def test_group_occupancy_by_hand():
     np.testing.assert_array_equal(occ, [[1, 1], [0, 1], [2, 1], [0, 0]])
     with pytest.raises(InputError):
         group_occupancy([0, 1], [0], k=2, n_groups=1)
+
+
+@pytest.mark.parametrize("bad", [[3.0, np.inf], [-np.inf, 1.0], [np.nan]])
+def test_infinite_or_nan_sizes_are_named_as_such(bad):
+    # inf passed the whole-number check and came back as "sizes cannot be negative"
+    with pytest.raises(InputError, match="finite"):
+        size_stats(bad)

@@ -382,6 +382,16 @@ def _log_range(lo, hi, margin=1.2):
     return [float(np.log10(lo / margin)), float(np.log10(hi * margin))]
 
 
+def _log_ticks(lo, hi, margin=1.2):
+    """Round tick values for a log axis from lo to hi: 1, 2, 5 per decade, or 1 per decade
+    when the axis spans two decades or more (plotly's own minor labels read "2 3 4 ... 9")."""
+    first, last = int(np.floor(np.log10(lo / margin))), int(np.ceil(np.log10(hi * margin)))
+    steps = (1,) if hi >= 100 * lo else (1, 2, 5)
+    ticks = [m * 10.0 ** e for e in range(first, last + 1) for m in steps
+             if lo / margin <= m * 10.0 ** e <= hi * margin]
+    return ticks if len(ticks) >= 2 else None  # a very narrow axis: plotly's own ticks
+
+
 def recall_curves(curves, n_total, title, by="nprobe"):
     """Recall@k against nprobe or against distance computations, one line per curve.
 
@@ -402,8 +412,9 @@ def recall_curves(curves, n_total, title, by="nprobe"):
             hovertemplate=(f"{name}<br>nprobe %{{customdata[0]}}: recall %{{y:.3f}}, "
                            "%{customdata[1]:,.0f} distance computations<extra></extra>"),
         ))
+    # Above the line at the left, where the curves are lowest (at the right they reach 1).
     fig.add_hline(y=1.0, line_dash="dot", line_color="#555",
-                  annotation_text="brute force: recall 1", annotation_position="bottom right")
+                  annotation_text="brute force: recall 1", annotation_position="top left")
     xs = np.concatenate(xs) if xs else np.array([1.0])
     if by == "nprobe":
         fig.update_xaxes(title_text="nprobe (lists opened per query)", type="log",
@@ -417,10 +428,12 @@ def recall_curves(curves, n_total, title, by="nprobe"):
                            text=f"brute force: {n_total:,}", showarrow=False,
                            xanchor="right", yanchor="bottom", xshift=-4,
                            font=dict(color="#555"))
+        lo, hi = float(xs.min()), max(float(xs.max()), float(n_total))
         fig.update_xaxes(title_text="distance computations per query (log)", type="log",
-                         range=_log_range(float(xs.min()), max(float(xs.max()), float(n_total))),
-                         autorange=False)
-    fig.update_yaxes(title_text=f"recall@{curves[0][1].k}" if curves else "recall", range=[0, 1.05])
+                         range=_log_range(lo, hi), autorange=False, tickvals=_log_ticks(lo, hi),
+                         tickformat="~s")
+    fig.update_yaxes(title_text=f"recall@{curves[0][1].k}" if curves else "recall", range=[0, 1.1],
+                     tickvals=np.linspace(0, 1, 6))
     _layout(fig, title, height=560)
     # A wide legend sample, so a dashed or dotted line shows its pattern there.
     fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, itemwidth=60))
