@@ -295,6 +295,9 @@ def group_occupancy(counts, group_names, title):
     return _layout(fig, title, height=360)
 
 
+RANK_LABELS = 10  # probed centroids numbered on the search chart
+
+
 def search_view(points, ids, labels, centroid_xy, trace, layers, title):
     """One query's search drawn over the displayed vectors.
 
@@ -310,7 +313,6 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title):
     probed[trace.probed] = True
     in_probed = probed[labels]
     other = ~probed
-    rank = {int(l): r + 1 for r, l in enumerate(trace.probed)}
     traces = [
         dict(x=points[~in_probed, 0], y=points[~in_probed, 1], name="not scanned",
              marker=dict(size=4, color=GREY, opacity=0.35), customdata=ids[~in_probed],
@@ -322,11 +324,14 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title):
              marker=dict(symbol="diamond-open", size=8, color="#666"), customdata=np.flatnonzero(other),
              hovertemplate="list %{customdata}: not probed<extra></extra>"),
         dict(x=centroid_xy[trace.probed, 0], y=centroid_xy[trace.probed, 1], mode="markers+text",
-             name="probed centroid (rank)", text=[str(rank[int(l)]) for l in trace.probed],
+             name="probed centroid (rank)",
+             # ranks beyond the first few pile up into an unreadable smear: hover tells them
+             text=[str(r + 1) if r < RANK_LABELS else "" for r in range(len(trace.probed))],
              textposition="top center", textfont=dict(size=12, color="#000"),
              marker=dict(symbol="diamond", size=14, color=np.array(palette(k))[trace.probed],
                          line=dict(color="#000", width=2)),
-             customdata=trace.probed, hovertemplate="list %{customdata}: probed<extra></extra>"),
+             customdata=np.c_[trace.probed, np.arange(1, len(trace.probed) + 1)],
+             hovertemplate="list %{customdata[0]}: probed, rank %{customdata[1]}<extra></extra>"),
     ]
     for key, name, color, symbol, size in (
         ("wrong", "returned, not a true neighbour", WRONG, "circle", 10),
@@ -362,7 +367,7 @@ def search_key(counts, k):
         (f'<span style="color:{GREY}">●</span>', "not scanned"),
         ("".join(f'<span style="color:{c}">●</span>' for c in cols[:3]), "scanned (colour = its list)"),
         ('<span style="color:#666">◇</span>', "centroid, not probed"),
-        ("◆", "probed centroid (number = rank)"),
+        ("◆", f"probed centroid (number = rank, first {RANK_LABELS}; hover for the rest)"),
         (f'<span style="color:{WRONG}">●</span>', f"returned, not a true neighbour ({counts['wrong']})"),
         (f'<span style="color:{FOUND}">●</span>', f"true neighbour found ({counts['found']})"),
         (f'<span style="color:{MISSED}">✕</span>', f"true neighbour missed ({counts['missed']})"),
@@ -503,5 +508,7 @@ def residual_picture(panels, title):
                                    showlegend=show), row=1, col=col)
         every = np.vstack([orig, dec, cxy])
         _fixed_axes(fig, every, row=1, col=col)
+        if col > 1:  # side by side: one y title, on the left (a second one overlapped panel 1)
+            fig.update_yaxes(title_text=None, row=1, col=col)
     fig.update_layout(legend=dict(orientation="h", y=-0.08, yanchor="top", x=0))
     return _layout(fig, title, height=460)
