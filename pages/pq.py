@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, current, figures, state
+from ui import boot, cache, current, figures, fmt, state
 from ui.settings import default_pq_m, pq_m_choices
 
 boot.through_app()
@@ -51,10 +51,10 @@ mc[0].metric("IVF-Flat: bytes per vector", f"{4 * d:,}")
 mc[1].metric("IVF-PQ: bytes per vector", f"{pq.bytes_per_vector:,}",
              delta=f"{4 * d / pq.bytes_per_vector:,.0f}× smaller", delta_color="off", delta_arrow="off",
              help="The code only; both kinds also keep an 8-byte id per vector.")
-mc[2].metric("Reconstruction error, residuals", f"{rel[True]:.1%}",
+mc[2].metric("Reconstruction error, residuals", fmt.percent(rel[True]),
              help="Mean squared distance from each vector to its decoded version, as a share "
                   "of the data's mean squared spread around its mean.")
-mc[3].metric("Reconstruction error, raw vectors", f"{rel[False]:.1%}")
+mc[3].metric("Reconstruction error, raw vectors", fmt.percent(rel[False]))
 
 curves = [("IVF-Flat", flat.sweep, "#4c78a8", "solid"),
           (f"IVF-PQ, residuals (m = {m}, {nbits} bits)", runs[True].sweep, "#e45756", "solid"),
@@ -76,10 +76,11 @@ right.plotly_chart(figures.residual_picture(
     panels, f"60 vectors of the largest list and their decoded versions (PCA)"), key="pq_picture")
 res_err, raw_err = rel[True], rel[False]
 if res_err < raw_err:
-    verdict = (f"Here residuals cut the reconstruction error from {raw_err:.1%} to {res_err:.1%} "
-               "of the data's spread.")
+    verdict = (f"Here residuals cut the reconstruction error from {fmt.percent(raw_err)} to "
+               f"{fmt.percent(res_err)} of the data's spread.")
 else:
-    verdict = (f"Here they do not: {res_err:.1%} with residuals against {raw_err:.1%} raw. With "
+    verdict = (f"Here they do not: {fmt.percent(res_err)} with residuals against "
+               f"{fmt.percent(raw_err)} raw. With "
                f"only {2**nbits} entries per {d // m}-dimensional piece, raw encoding can spend "
                "them on the data's largest split (on the chapter's exercise: dense ball against "
                "sparse halo), while the residuals around each centroid have no such split to "

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, query, state
+from ui import boot, cache, controls, current, figures, fmt, query, state
 
 boot.through_app()
 
@@ -64,7 +64,7 @@ m[1].metric("Candidates scanned", f"{tr.n_candidates:,}",
             help="Vectors in the probed lists: each gets an exact distance.")
 m[2].metric("Distance computations", f"{tr.n_distance_computations:,}",
             delta=f"brute force: {tr.n_total:,}", delta_color="off", delta_arrow="off")
-m[3].metric("Speed-up vs brute force", f"{tr.speedup:,.1f}×")
+m[3].metric("Speed-up vs brute force", fmt.ratio(tr.speedup))
 m[4].metric(f"Recall@{tr.k}", f"{tr.recall:.0%}",
             help="Share of the true k nearest neighbours that the search returned.")
 

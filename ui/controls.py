@@ -109,9 +109,15 @@ def training_controls():
 
 def search_controls(nlist):
     if state.get("nprobe") > nlist:
-        st.warning(f"nprobe was {state.get('nprobe')}, but this index has only nlist = {nlist} "
-                   f"lists: it is now {nlist} (open every list).")
+        # Run again with the clamped value, so the sidebar (drawn before this page) shows it.
+        st.session_state["_clamp_notice"] = (
+            f"nprobe was {state.get('nprobe')}, but this index has only nlist = {nlist} lists: "
+            f"it is now {nlist} (open every list).")
         state.put(nprobe=nlist)
+        st.rerun()
+    notice = st.session_state.pop("_clamp_notice", None)
+    if notice:
+        st.warning(notice)
     c = st.columns(2)
     with c[0]:
         state.widget("topk", st.slider, "k (neighbours to return)", min_value=1, max_value=100)

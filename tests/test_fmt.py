@@ -1,0 +1,17 @@
+"""ui.fmt: two different values never print alike where a page compares them."""
+
+from ui import fmt
+
+
+def test_percent_keeps_small_errors_apart():
+    assert fmt.percent(0.2346) == "23.5%"
+    assert fmt.percent(0.001) == "0.1%"
+    assert fmt.percent(0.00012) == "0.012%" and fmt.percent(0.00034) == "0.034%"  # were both 0.0%
+    assert fmt.percent(0.0) == "0.0%"
+
+
+def test_ratio_shows_opening_every_list_as_a_loss():
+    assert fmt.ratio(20.24) == "20.2×" and fmt.ratio(1234.5) == "1,234.5×"
+    assert fmt.ratio(3.456) == "3.46×"
+    assert fmt.ratio(100_000 / 101_000) == "0.99×"  # was 1.0×
+    assert fmt.ratio(5_000 / 5_016) == "0.997×"
