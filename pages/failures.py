@@ -155,9 +155,10 @@ with shape_tab:
             sides[name] = m
             parts = PARTS[name]
             row = st.columns(3)
-            row[0].metric(f"Recall@{K_NN}, nprobe {nprobe}", f"{m['recall']:.2f}",
-                          help=f"Share of each query's {K_NN} true neighbours found when it "
-                               f"opens its {nprobe} nearest lists; mean over {N_QUERIES} "
+            row[0].metric(f"Recall@{K_NN}", f"{m['recall']:.2f}",
+                          help=f"At nprobe = {nprobe}: share of each query's {K_NN} true "
+                               f"neighbours found when it opens its {nprobe} nearest lists; "
+                               f"mean over {N_QUERIES} "
                                "held-out queries.")
             row[1].metric("Neighbour lists", f"{m['lists']:.1f}",
                           help=f"How many different lists hold a query's {K_NN} true "
@@ -174,7 +175,7 @@ with shape_tab:
                           help="Centroids with no vector near them: every vector is farther "
                                f"from the centroid than a typical query is from its {K_NN}th "
                                "true neighbour (the median of that distance).")
-            row[2].metric(f"Lists mixing {parts}", f"{m['mixed']} of {nlist}",
+            row[2].metric("Mixed lists", f"{m['mixed']} of {nlist}",
                           help=f"Lists holding vectors of more than one of the {m['groups']} "
                                f"{parts}: none of them fills 90% of the list.")
     b, sh = sides["blobs"], sides[shape]

@@ -356,6 +356,15 @@ def test_nprobe_above_nlist_is_clamped_everywhere_at_once():
     assert not any("nprobe was" in w.value for w in at.warning)
 
 
+def test_sizes_page_warns_about_training_b_too():
+    # B with 200 lists on 5,000 vectors: 25 per list, below k-means' 39; only A's were shown
+    at = _visit(_app({"b_nlist": 200}), "pages/sizes.py")
+    km_b = ivfcore.train_kmeans(_default_blobs().x, 200, init="k-means++", max_iter=50, tol=1e-4, seed=0)
+    assert km_b.warnings and all(any(w in shown.value for shown in at.warning) for w in km_b.warnings)
+    assert "n / nlist = **25.0** vectors per list" not in " ".join(m.value for m in at.markdown)
+    assert any("n / nlist = **25** vectors per list" in m.value for m in at.markdown)
+
+
 def test_pq_page_numbers_equal_the_engine():
     at = _visit(_app({"pq_m": 8, "pq_nbits": 6}), "pages/pq.py")
     assert not at.error

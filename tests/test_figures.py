@@ -38,3 +38,26 @@ def test_search_view_numbers_only_the_first_probed_lists():
     assert list(probed.text) == [str(r) for r in range(1, figures.RANK_LABELS + 1)] + [""] * 5
     np.testing.assert_array_equal(np.asarray(probed.customdata)[:, 0], tr.probed)
     np.testing.assert_array_equal(np.asarray(probed.customdata)[:, 1], np.arange(1, 16))
+
+
+def test_list_sizes_on_a_log_axis_have_round_ticks_and_labels_on_their_lines():
+    sizes = np.r_[np.full(100, 3), [500, 2000, 40_000]]
+    fig = figures.sorted_sizes(sizes, "t", log=True)
+    assert list(fig.layout.yaxis.tickvals) == [10, 100, 1000, 10_000]
+    even = sizes.sum() / len(sizes)
+    (label,) = fig.layout.annotations
+    assert label.text == f"even share {even:,.0f}" and label.y == np.log10(even)  # log10 units
+    assert figures.sorted_sizes(sizes, "t").layout.annotations[0].y == even
+    assert list(figures.size_histogram(sizes, "t", log=True).layout.yaxis.tickvals) == [1, 10, 100]
+
+
+def test_many_lists_are_summed_per_bar_in_the_group_chart():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 5, size=(4096, 3))
+    fig = figures.group_occupancy(counts, ["a", "b", "c"], "t")
+    assert all(len(t.y) <= figures.MAX_BARS for t in fig.data)
+    for g, t in enumerate(fig.data):  # nothing lost: every group's total is still there
+        assert int(np.sum(t.y)) == int(counts[:, g].sum())
+    assert "16 per bar" in fig.layout.xaxis.title.text
+    small = figures.group_occupancy(counts[:20], ["a", "b", "c"], "t")
+    assert len(small.data[0].y) == 20 and small.data[0].customdata[0].startswith("list ")

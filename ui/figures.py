@@ -257,8 +257,26 @@ def size_histogram(sizes, title, log=False):
     fig.add_vline(x=mean, line_dash="dash", line_color="#333",
                   annotation_text=f"mean {mean:,.0f}", annotation_position="top right")
     fig.update_xaxes(title_text="list size (vectors in the list)")
-    fig.update_yaxes(title_text="number of lists", type="log" if log else "linear")
+    fig.update_yaxes(title_text="number of lists", **_log_y(1, len(sizes), log))
     return _layout(fig, title, height=360)
+
+
+def _log_y(lo, hi, log):
+    """y-axis settings: linear, or log with round ticks from lo to hi (never plotly's "2 5")."""
+    if not log:
+        return dict(type="linear")
+    return dict(type="log", tickvals=_log_ticks(max(lo, 1), max(hi, 1)), tickformat="~s")
+
+
+def _level_line(fig, y, text, log):
+    """A dashed horizontal reference line labelled at its right end.
+
+    On a log axis plotly places a shape in data units but an annotation in log10 units, so
+    add_hline's own label would float far above the line: the label is placed by hand.
+    """
+    fig.add_hline(y=y, line_dash="dash", line_color="#333")
+    fig.add_annotation(x=1, xref="paper", xanchor="right", y=np.log10(y) if log else y, yref="y",
+                       yanchor="bottom", text=text, showarrow=False)
 
 
 def sorted_sizes(sizes, title, log=False, colors=None):
@@ -270,12 +288,17 @@ def sorted_sizes(sizes, title, log=False, colors=None):
         hovertemplate="list %{customdata}: %{y:,} vectors<extra></extra>",
     ))
     even = float(np.sum(sizes)) / len(sizes)
-    fig.add_hline(y=even, line_dash="dash", line_color="#333",
-                  annotation_text=f"even share {even:,.0f}", annotation_position="top right")
+    _level_line(fig, even, f"even share {even:,.0f}" if even >= 10 else f"even share {even:.2g}",
+                log and even > 0)
     fig.update_xaxes(title_text="lists, sorted from largest to smallest", showticklabels=False)
-    fig.update_yaxes(title_text="vectors in the list", type="log" if log else "linear")
+    positive = np.asarray(sizes)[np.asarray(sizes) > 0]
+    lo, hi = (positive.min(), positive.max()) if positive.size else (1, 1)
+    fig.update_yaxes(title_text="vectors in the list", **_log_y(lo, hi, log))
     fig.update_layout(bargap=0.05)
     return _layout(fig, title, height=360)
+
+
+MAX_BARS = 256  # bars in the stacked "what fills each list" chart
 
 
 def group_occupancy(counts, group_names, title):
@@ -283,14 +306,26 @@ def group_occupancy(counts, group_names, title):
     counts = np.asarray(counts)
     order = np.argsort(-counts.sum(axis=1), kind="stable")
     cols = palette(len(group_names))
+    # Past a few hundred lists each stacked bar is under a pixel wide and the last group
+    # paints over the others: neighbouring lists (in sorted order) are then summed per bar.
+    per_bar = -(-len(order) // MAX_BARS)
+    sorted_counts = counts[order]
+    if per_bar > 1:
+        starts = np.arange(0, len(order), per_bar)
+        sorted_counts = np.add.reduceat(sorted_counts, starts, axis=0)
+        where = [f"lists ranked {a + 1}-{min(a + per_bar, len(order))}" for a in starts]
+        xtitle = f"lists, sorted from largest to smallest ({per_bar} per bar, summed)"
+    else:
+        where = [f"list {i}" for i in order]
+        xtitle = "lists, sorted from largest to smallest"
     fig = go.Figure()
     for g, name in enumerate(group_names):
         fig.add_trace(go.Bar(
-            x=np.arange(len(order)), y=counts[order, g], name=name, marker_color=cols[g],
-            customdata=order, hovertemplate=f"list %{{customdata}}: %{{y:,}} {name}<extra></extra>",
+            x=np.arange(len(where)), y=sorted_counts[:, g], name=name, marker_color=cols[g],
+            customdata=where, hovertemplate=f"%{{customdata}}: %{{y:,}} {name}<extra></extra>",
         ))
     fig.update_layout(barmode="stack", bargap=0.05, legend_title_text="generated as")
-    fig.update_xaxes(title_text="lists, sorted from largest to smallest", showticklabels=False)
+    fig.update_xaxes(title_text=xtitle, showticklabels=False)
     fig.update_yaxes(title_text="vectors in the list")
     return _layout(fig, title, height=360)
 
@@ -480,7 +515,7 @@ def partition_view(points, ids, labels, centroid_xy, k, title):
                                            line=dict(color="#000", width=2)),
                                hovertemplate="centroid of list %{customdata}<extra></extra>"))
     _fixed_axes(fig, np.vstack([points, centroid_xy]))
-    fig.update_layout(legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))
+    fig.update_layout(legend=dict(orientation="h", y=-0.16, yanchor="top", x=0))  # below the x title
     return _layout(fig, title, height=460)
 
 
@@ -510,5 +545,5 @@ def residual_picture(panels, title):
         _fixed_axes(fig, every, row=1, col=col)
         if col > 1:  # side by side: one y title, on the left (a second one overlapped panel 1)
             fig.update_yaxes(title_text=None, row=1, col=col)
-    fig.update_layout(legend=dict(orientation="h", y=-0.08, yanchor="top", x=0))
+    fig.update_layout(legend=dict(orientation="h", y=-0.16, yanchor="top", x=0))  # below the x title
     return _layout(fig, title, height=460)
