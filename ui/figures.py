@@ -239,7 +239,8 @@ def _add_player(fig, names):
             ],
         )],
         sliders=[dict(
-            active=0, x=0.14, y=-0.09, len=0.86, xanchor="left", yanchor="top",
+            # right of the two buttons (~140 px): at x = 0.14 Pause covered the slider's start
+            active=0, x=0.2, y=-0.09, len=0.8, xanchor="left", yanchor="top",
             currentvalue=dict(visible=False), pad=dict(t=0, b=0),
             steps=[dict(label=n, method="animate", args=[[n], go_frame(0, True)]) for n in names],
         )],
