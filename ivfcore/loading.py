@@ -65,7 +65,7 @@ def load_vectors(source, *, filename):
         x=x,
         groups=np.zeros(x.shape[0], dtype=np.int64),
         group_names=[name],
-        name=f"upload:{name}",
+        name=name,  # the chart titles name the learner's own file
         description=f"Your vectors from '{name}': {x.shape[0]:,} vectors in {x.shape[1]}-D.",
         params={"filename": name},
     )

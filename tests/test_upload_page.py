@@ -65,6 +65,9 @@ def test_good_upload_flows_through_every_page():
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [e.value for e in at.error])
     assert {m.label: m.value for m in at.metric}["Centroids compared"] == "8"
+    at.switch_page("pages/train.py").run()  # the chart is titled with the file, not an internal key
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any(t.startswith("mine.npy, nlist = 8") for t in titles), titles
 
 
 def test_bad_upload_after_a_good_one_keeps_the_good_data():
@@ -72,6 +75,7 @@ def test_bad_upload_after_a_good_one_keeps_the_good_data():
     _upload(at, "ok.csv", b"1,2\n3,4\n5,6\n")
     _upload(at, "bad.csv", b"1,2\n3,x\n")
     assert any("line 2, column 2" in e.value for e in at.error)
+    assert any("Still using **ok.csv**" in e.value for e in at.error)  # and the page says so
     assert at.session_state["_upload"][1] == "ok.csv"
 
 

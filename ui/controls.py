@@ -73,7 +73,8 @@ def upload_box():
     try:
         ds = cache.uploaded_dataset(digest, file.name, data)
     except ivfcore.InputError as exc:
-        st.error(f"**That file cannot be used:** {exc}")
+        still = f" Still using **{current[1]}**." if current else ""
+        st.error(f"**That file cannot be used:** {exc}{still}")
         return
     st.session_state["_upload"] = (digest, file.name, data)
     st.session_state["_upload_loaded"] = f"Loaded {ds.n:,} vectors in {ds.d}-D from {file.name}."
