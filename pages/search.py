@@ -51,9 +51,15 @@ def on_click():
         state.put(q=f"id:{vid}")
 
 
-st.markdown(f"**Query:** {qdesc}")
+head = st.columns([3, 1])
+head[0].markdown(f"**Query:** {qdesc}")
+with head[1]:
+    state.widget("zoom", st.toggle, "Zoom in on the query",
+                 help="Frame the chart on the query, the probed lists and the neighbours. Off: "
+                      "all the data (on the chapter's exercise the dense ball is then a dot).")
 fig = figures.search_view(proj.points, proj.sample_ids, labels, centroid_xy, tr, layers,
-                          f"k = {tr.k}, nprobe = {tr.nprobe} of nlist = {tr.nlist}")
+                          f"k = {tr.k}, nprobe = {tr.nprobe} of nlist = {tr.nlist}",
+                          zoom=state.get("zoom"))
 st.plotly_chart(fig, key="search_chart", on_select=on_click, selection_mode="points")
 st.html(f'<div style="font-size:0.9rem;margin-top:-0.5rem">'
         f'{figures.search_key({n: len(layers[n][1]) for n in ("found", "wrong", "missed")}, index.nlist)}</div>')

@@ -99,11 +99,14 @@ def test_learner_walkthrough(server, page):
     pg.wait_for_selector(".js-plotly-plot")
     query_line = pg.locator("[data-testid='stMarkdownContainer'] p", has_text="Query:").first
     before = query_line.inner_text()
-    # the right-most displayed vector that was not scanned: isolated enough to click alone
+    # the right-most vector in view that was not scanned: isolated enough to click alone
+    # (the chart is zoomed on the query, so some vectors lie outside the axes)
     target = _chart_js(pg, """(() => {
         const t = gd._fullData[0]; const xs = Array.from(t.x), ys = Array.from(t.y);
-        let i = 0; for (let j = 1; j < xs.length; j++) if (xs[j] > xs[i]) i = j;
-        const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+        const fl = gd._fullLayout, [x0, x1] = fl.xaxis.range, [y0, y1] = fl.yaxis.range;
+        const inView = j => xs[j] > x0 && xs[j] < x1 && ys[j] > y0 && ys[j] < y1;
+        let i = -1; for (let j = 0; j < xs.length; j++) if (inView(j) && (i < 0 || xs[j] > xs[i])) i = j;
+        const r = gd.getBoundingClientRect();
         return {id: Array.from(t.customdata)[i],
                 px: r.left + fl.xaxis._offset + fl.xaxis.l2p(xs[i]),
                 py: r.top + fl.yaxis._offset + fl.yaxis.l2p(ys[i])};

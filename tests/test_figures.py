@@ -61,3 +61,27 @@ def test_many_lists_are_summed_per_bar_in_the_group_chart():
     assert "16 per bar" in fig.layout.xaxis.title.text
     small = figures.group_occupancy(counts[:20], ["a", "b", "c"], "t")
     assert len(small.data[0].y) == 20 and small.data[0].customdata[0].startswith("list ")
+
+
+def test_search_view_zooms_on_what_the_query_touched():
+    import ivfcore
+
+    # a dense ball of 900 vectors beside 100 spread far out: the exercise's picture in small
+    rng = np.random.default_rng(2)
+    x = np.r_[rng.normal(scale=0.1, size=(900, 2)),
+              rng.uniform(-50, 50, size=(100, 2))].astype(np.float32)
+    km = ivfcore.train_kmeans(x, 10, seed=0)
+    index = ivfcore.build_ivf(x, km.centroids)
+    tr = index.trace(x[0], k=5, nprobe=1)
+    empty = (np.empty((0, 2), np.float32), np.empty(0, int))
+    found = x[np.intersect1d(tr.result_ids, tr.true_ids)]
+    layers = {"found": (found, np.zeros(len(found), int)), "wrong": empty, "missed": empty,
+              "query": x[:1]}
+    args = (x, np.arange(1000), index.labels, km.centroids, tr, layers, "t")
+    full, zoomed = figures.search_view(*args), figures.search_view(*args, zoom=True)
+    width = lambda fig: np.diff(fig.layout.xaxis.range)[0]
+    assert width(zoomed) < width(full) / 5
+    scanned = x[np.isin(index.labels, tr.probed)]
+    lo, hi = zoomed.layout.xaxis.range
+    for pts in (scanned, x[:1], km.centroids[tr.probed]):  # everything touched stays in view
+        assert lo <= pts[:, 0].min() and pts[:, 0].max() <= hi

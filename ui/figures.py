@@ -334,12 +334,15 @@ def group_occupancy(counts, group_names, title):
 RANK_LABELS = 10  # probed centroids numbered on the search chart
 
 
-def search_view(points, ids, labels, centroid_xy, trace, layers, title):
+def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=False):
     """One query's search drawn over the displayed vectors.
 
     ``labels`` are the lists of the displayed vectors ``ids``; ``layers`` maps "found",
     "wrong" and "missed" to (xy, ids) of vectors drawn on top whether displayed or not, and
     "query" to its (1, 2) position. Every vector marker carries its id for click-to-query.
+    ``zoom`` frames the view on what the query touched (the query, the scanned vectors, the
+    probed centroids, the results and the missed neighbours) instead of all the data: on the
+    chapter's exercise the dense ball, where most queries land, is a dot in the full view.
 
     Redrawn on every click, so the traces are plain dicts validated once, in one
     ``go.Figure`` call (``add_trace`` of a ``go.Scattergl`` validates everything twice).
@@ -389,7 +392,12 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title):
     for t in traces:
         t["type"] = "scattergl"
         t.setdefault("mode", "markers")
-    xaxis, yaxis = _axis_ranges(np.vstack([points, centroid_xy, qxy]))
+    if zoom:
+        touched = [qxy, points[in_probed], centroid_xy[trace.probed]]
+        touched += [layers[key][0] for key in ("found", "wrong", "missed")]
+        xaxis, yaxis = _axis_ranges(np.vstack(touched), pad=0.08)
+    else:
+        xaxis, yaxis = _axis_ranges(np.vstack([points, centroid_xy, qxy]))
     layout = _base_layout(title, 620)
     # The key is drawn by the page (search_key): a plotly legend cost the browser ~40 ms per click.
     layout.update(xaxis=xaxis, yaxis=yaxis, clickmode="event+select", showlegend=False)

@@ -121,6 +121,7 @@ SETTINGS = {
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),
         Setting("q", "id:0", str),
+        Setting("zoom", True, bool),  # search chart framed on what the query touched
     ]
 }
 
