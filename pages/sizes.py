@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, controls, current, figures
+from ui import boot, controls, current, figures, fmt
 
 boot.through_app()
 
@@ -41,10 +41,10 @@ for col, (name, over) in zip(cols, runs):
                     help="Expected size of the list a query drawn from the data lands in: Σnᵢ² / n.")
         for w in km.warnings:  # e.g. too few vectors per list for B's nlist
             st.warning(w)
-        even = f"{s.mean:,.0f}" if s.mean >= 10 else f"{s.mean:.3g}"
         st.markdown(
-            f"An even split means n / nlist = **{even}** vectors per list. A query drawn "
-            f"from the data lands, on average, in a list of **{s.expected_scan:,.0f}** — "
+            f"An even split means n / nlist = **{fmt.average(s.mean)}** vectors per list. A "
+            f"query drawn from the data lands, on average, in a list of "
+            f"**{s.expected_scan:,.0f}** — "
             f"{s.imbalance_factor:.2f}× the even share — and one that lands in the largest "
             f"list scans **{s.max:,}** at nprobe = 1."
         )

@@ -15,3 +15,8 @@ def test_ratio_shows_opening_every_list_as_a_loss():
     assert fmt.ratio(3.456) == "3.46×"
     assert fmt.ratio(100_000 / 101_000) == "0.99×"  # was 1.0×
     assert fmt.ratio(5_000 / 5_016) == "0.997×"
+
+
+def test_average_counts_keep_their_decimals_when_small():
+    assert fmt.average(312.4) == "312" and fmt.average(1000) == "1,000"
+    assert fmt.average(5000 / 4096) == "1.22"  # was "1 vectors per list"

@@ -9,6 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import fmt
+
 GREY = "#b8bcc4"
 QUERY = "#111111"
 FOUND = "#1a9850"
@@ -289,8 +291,7 @@ def sorted_sizes(sizes, title, log=False, colors=None):
         hovertemplate="list %{customdata}: %{y:,} vectors<extra></extra>",
     ))
     even = float(np.sum(sizes)) / len(sizes)
-    _level_line(fig, even, f"even share {even:,.0f}" if even >= 10 else f"even share {even:.2g}",
-                log and even > 0)
+    _level_line(fig, even, f"even share {fmt.average(even)}", log and even > 0)
     fig.update_xaxes(title_text="lists, sorted from largest to smallest", showticklabels=False)
     positive = np.asarray(sizes)[np.asarray(sizes) > 0]
     lo, hi = (positive.min(), positive.max()) if positive.size else (1, 1)

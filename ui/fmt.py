@@ -13,3 +13,8 @@ def percent(v):
 def ratio(v):
     """A speed-up factor: 20.2×, 3.46×, and 0.997× (not 1.0×) when opening every list costs more."""
     return f"{v:,.1f}×" if v >= 10 else f"{v:.3g}×"
+
+
+def average(v):
+    """An average count: 312, 1,000, and 1.22 (not 1) when it is small."""
+    return f"{v:,.0f}" if v >= 10 else f"{v:.3g}"
