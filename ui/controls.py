@@ -66,7 +66,7 @@ def upload_box():
     data = file.getvalue()
     digest = cache.digest_of(data)
     if current and current[0] == digest:
-        loaded = st.session_state.pop("_upload_loaded", None)
+        loaded = state.said("upload")
         if loaded:
             st.success(loaded)
         return
@@ -77,7 +77,7 @@ def upload_box():
         st.error(f"**That file cannot be used:** {exc}{still}")
         return
     st.session_state["_upload"] = (digest, file.name, data)
-    st.session_state["_upload_loaded"] = f"Loaded {ds.n:,} vectors in {ds.d}-D from {file.name}."
+    state.say_later("upload", f"Loaded {ds.n:,} vectors in {ds.d}-D from {file.name}.")
     st.rerun()  # the sidebar is drawn before the page: run again so it names the new file now
 
 
@@ -111,12 +111,11 @@ def training_controls():
 def search_controls(nlist):
     if state.get("nprobe") > nlist:
         # Run again with the clamped value, so the sidebar (drawn before this page) shows it.
-        st.session_state["_clamp_notice"] = (
-            f"nprobe was {state.get('nprobe')}, but this index has only nlist = {nlist} lists: "
-            f"it is now {nlist} (open every list).")
+        state.say_later("nprobe", f"nprobe was {state.get('nprobe')}, but this index has only "
+                                  f"nlist = {nlist} lists: it is now {nlist} (open every list).")
         state.put(nprobe=nlist)
         st.rerun()
-    notice = st.session_state.pop("_clamp_notice", None)
+    notice = state.said("nprobe")
     if notice:
         st.warning(notice)
     c = st.columns(2)

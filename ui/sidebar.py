@@ -9,7 +9,7 @@ from .settings import KIND_LABELS
 def show():
     v = state.values()
     with st.sidebar:
-        notice = st.session_state.pop("_notice", None)
+        notice = state.said("sidebar")
         if notice:
             st.warning(notice)
         st.markdown("### Current setup")

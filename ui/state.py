@@ -11,6 +11,7 @@ from .settings import SETTINGS, dataset_spec
 
 _STORE = "_settings"
 _WIDGET = "w:"
+_MESSAGES = "_messages"
 
 
 def init():
@@ -22,12 +23,24 @@ def init():
                 values[name] = SETTINGS[name].parse(text)
         if values["kind"] == "upload":  # an upload lives in its owner's session only
             values["kind"] = SETTINGS["kind"].default
-            st.session_state["_notice"] = (
-                "That link pointed at someone's uploaded file, which only they have: "
-                "showing the default dataset instead."
-            )
+            say_later("sidebar", "That link pointed at someone's uploaded file, which only "
+                                 "they have: showing the default dataset instead.")
         st.session_state[_STORE] = values
     sync_url()
+
+
+def say_later(where, text):
+    """Keep a message for ``said(where)`` to show once, later in this run or in the next.
+
+    For a change made after the sidebar is drawn that reruns the script (so the whole page
+    agrees with it) and still has something to tell the learner.
+    """
+    st.session_state.setdefault(_MESSAGES, {})[where] = text
+
+
+def said(where):
+    """The message kept for ``where`` by an earlier run, once; None if there is none."""
+    return st.session_state.get(_MESSAGES, {}).pop(where, None)
 
 
 def values():
