@@ -180,23 +180,17 @@ with shape_tab:
                                f"{parts}: none of them fills 90% of the list.")
     b, sh = sides["blobs"], sides[shape]
     parts = PARTS[shape]
-    # Judged on the recall shown (two decimals): a gap of 0.02 or more is a difference.
-    gap = round(100 * sh["recall"]) - round(100 * b["recall"])
-    slightly = "slightly " if abs(gap) < 5 else ""
-    if gap >= 2:
-        verdict, better = (f"At nlist = {nlist} and nprobe = {nprobe}, search does "
-                           f"{slightly}**better** on the {shape} than on the round blobs: "
-                           f"recall@{K_NN} {sh['recall']:.2f} against {b['recall']:.2f}."), "shape"
-    elif gap <= -2:
-        verdict, better = (f"At nlist = {nlist} and nprobe = {nprobe}, search does "
-                           f"{slightly}**worse** on the {shape} than on the round blobs: "
-                           f"recall@{K_NN} {sh['recall']:.2f} against {b['recall']:.2f}."), "blobs"
+    better, slight, fewer = lessons.compare_shapes(b, sh)
+    slightly = "slightly " if slight else ""
+    which = {"shape": "**better**", "blobs": "**worse**"}.get(better)
+    if which:
+        verdict = (f"At nlist = {nlist} and nprobe = {nprobe}, search does {slightly}{which} on "
+                   f"the {shape} than on the round blobs: recall@{K_NN} {sh['recall']:.2f} "
+                   f"against {b['recall']:.2f}.")
     else:
-        verdict, better = (f"At nlist = {nlist} and nprobe = {nprobe}, the {shape} and the round "
-                           f"blobs reach **about the same** recall@{K_NN} "
-                           f"({sh['recall']:.2f} and {b['recall']:.2f})."), None
-    fewer = ("shape" if sh["lists"] < b["lists"] - 0.05 else
-             "blobs" if b["lists"] < sh["lists"] - 0.05 else None)
+        verdict = (f"At nlist = {nlist} and nprobe = {nprobe}, the {shape} and the round "
+                   f"blobs reach **about the same** recall@{K_NN} "
+                   f"({sh['recall']:.2f} and {b['recall']:.2f}).")
     spread = (f"Recall depends on how many lists a query's neighbours are spread over: "
               f"{sh['lists']:.1f} on average for the {shape} ({sh['one list']:.0%} of the "
               f"queries have all {K_NN} in one list), {b['lists']:.1f} for the blobs "

@@ -253,3 +253,13 @@ def test_exercise_question_three_does_not_give_its_answer_away_and_its_table_fit
     winner = "**sparse** queries find more" if sparse > dense else "**dense** queries find more"
     assert winner in text
     assert f"recall **{dense}** for dense queries, **{sparse}** for sparse ones" in text
+
+
+def test_compare_shapes_by_hand():
+    from ui.lessons import compare_shapes
+
+    side = lambda recall, lists: {"recall": recall, "lists": lists}
+    # judged on the two decimals shown: 0.77 vs 0.95 is better, clearly; 0.80 vs 0.81 is a tie
+    assert compare_shapes(side(0.77, 1.8), side(0.95, 1.2)) == ("shape", False, "shape")
+    assert compare_shapes(side(0.80, 1.50), side(0.81, 1.52)) == (None, True, None)
+    assert compare_shapes(side(0.90, 1.1), side(0.87, 1.4)) == ("blobs", True, "blobs")

@@ -25,3 +25,18 @@ def shape_numbers(ds, km, ho, nprobe):
             "mixed": int(((occ.max(axis=1) < 0.9 * filled) & (filled > 0)).sum()),
             "cut": int((occ.max(axis=0) < 0.9 * occ.sum(axis=0)).sum()),
             "groups": len(ds.group_names), "d": ds.d, "description": ds.description}
+
+
+def compare_shapes(blobs, shape):
+    """Which side of the shape tab searches better, from two :func:`shape_numbers` results.
+
+    Returns ``(better, slight, fewer)``: ``better`` is "shape", "blobs" or None, judged on
+    the recall as shown (two decimals; a gap of 0.02 or more counts), ``slight`` when that gap
+    is under 0.05; ``fewer`` is the side whose queries' neighbours sit in fewer lists (by more
+    than 0.05 on average), or None.
+    """
+    gap = round(100 * shape["recall"]) - round(100 * blobs["recall"])
+    better = "shape" if gap >= 2 else "blobs" if gap <= -2 else None
+    fewer = ("shape" if shape["lists"] < blobs["lists"] - 0.05 else
+             "blobs" if blobs["lists"] < shape["lists"] - 0.05 else None)
+    return better, abs(gap) < 5, fewer
