@@ -15,6 +15,10 @@ class Dataset:
     """Vectors plus where they came from.
 
     ``x`` is float32, C-contiguous, shape (n, d); ``groups[i]`` indexes ``group_names``.
+    Optional: ``item_names`` (a string per vector, e.g. GloVe's words), ``metric`` (the one
+    the data is meant to be searched with: "l2", "ip" or "cosine"), and held-out ``queries``
+    (m, d) with their exact neighbours ``true_ids`` (m, k) in ``x`` (e.g. from an
+    ann-benchmarks file).
     """
 
     x: np.ndarray
@@ -23,6 +27,10 @@ class Dataset:
     name: str
     description: str
     params: dict = field(default_factory=dict)
+    item_names: object = None  # sequence of str, one per vector, or None
+    metric: str = None
+    queries: np.ndarray = None
+    true_ids: np.ndarray = None
 
     @property
     def n(self):
