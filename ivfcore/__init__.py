@@ -17,6 +17,7 @@ from .projection import METHODS as PROJECTIONS, Projection, fit_projection
 from .stats import SizeStats, group_occupancy, size_stats
 from .sweep import (
     NeighbourSpread, RecallSweep, default_nprobes, holdout_split, neighbour_spread, recall_sweep,
+    share_weights,
 )
 
 __all__ = [
@@ -24,5 +25,5 @@ __all__ = [
     "KMeansStep", "MAX_BYTES", "PROJECTIONS", "Projection", "QueryTrace", "Repair", "SearchResult", "SizeStats",
     "brute_force_knn", "build_ivf", "build_ivfpq", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
-    "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init",
+    "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init", "share_weights",
 ]

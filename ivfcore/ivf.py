@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_count, as_vectors, check_same_dim
-from .distances import chunk_rows, nearest, pairwise_sq_l2, smallest_k, squared_norms
+from .distances import CHUNK_ELEMENTS, chunk_rows, nearest, pairwise_sq_l2, smallest_k, squared_norms
 from .errors import InputError
-from .knn import exact_knn
+from .knn import as_near, exact_knn, tie_bound
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,15 @@ class QueryTrace:
 
     ``true_list_rank[j]`` is the rank (1 = nearest centroid) of the list holding the j-th
     true neighbour: the smallest nprobe that would have found it.
+
+    Equally near vectors are interchangeable (the tie rule of :func:`ivfcore.recall_at_k`):
+    ``result_hits[i]`` says whether the i-th result is within the k-th true distance plus the
+    tolerance, and counts as a true neighbour found even when brute force kept another vector
+    at the same distance. ``missed_ids`` lists only as many true neighbours as the results
+    fall short of k, nearest first, among those not returned: a true neighbour for which an
+    equally near result stands in is not missed. On IVF-Flat every missed neighbour then sits
+    in a list that was not probed (``true_list_rank > nprobe``); on IVF-PQ quantization can
+    also out-rank it.
     """
 
     query: np.ndarray  # (d,)
@@ -48,13 +57,15 @@ class QueryTrace:
     probed: np.ndarray  # (nprobe,)
     candidate_ids: np.ndarray  # every scanned vector
     result_ids: np.ndarray  # (<=k,)
-    result_distances: np.ndarray
+    result_distances: np.ndarray  # as the search computed them (IVF-PQ: ADC estimates)
     true_ids: np.ndarray  # (k,) exact neighbours
     true_distances: np.ndarray
     true_lists: np.ndarray  # list of each true neighbour
     true_list_rank: np.ndarray  # 1-based rank of that list
-    missed_ids: np.ndarray  # true neighbours not returned
+    missed_ids: np.ndarray  # true neighbours not returned and not stood in for, nearest first
     n_total: int  # vectors in the index (brute-force work)
+    result_hits: np.ndarray  # (<=k,) bool: the result counts as a true neighbour (tie rule)
+    excluded_id: int = -1  # the stored vector used as the query, left out of both answers (-1: none)
 
     @property
     def n_candidates(self):
@@ -66,7 +77,8 @@ class QueryTrace:
 
     @property
     def recall(self):
-        return 1.0 - len(self.missed_ids) / max(1, len(self.true_ids))
+        n = len(self.true_ids)
+        return (n - len(self.missed_ids)) / n if n else 1.0
 
     @property
     def speedup(self):
@@ -130,6 +142,58 @@ class IVFIndex:
         """
         xq, k, _ = self._check_query(xq, k, 1)
         return exact_knn(self.xb, xq, k, self._xb_norms_by_id)
+
+    def distances_to(self, xq, ids):
+        """Exact squared distances (m, j) from each query to the stored vectors ``ids`` (m, j).
+
+        ``inf`` where an id is -1 (padding). Computed from the difference itself,
+        ``sum((x - q)^2)``, so an exact copy is at 0; for IVF-PQ these are the true distances of
+        what the search returned, not its ADC estimates. ``xq`` as a search takes it (checked).
+        """
+        ids = np.atleast_2d(np.asarray(ids))
+        out = np.full(ids.shape, np.inf, dtype=self.xb.dtype)
+        step = max(1, CHUNK_ELEMENTS // max(1, ids.shape[1] * self.d))
+        for start in range(0, ids.shape[0], step):
+            blk = ids[start : start + step]
+            valid = blk >= 0
+            diff = self.xb[np.where(valid, blk, 0)] - xq[start : start + step, None, :]
+            out[start : start + step] = np.where(valid, np.einsum("ijk,ijk->ij", diff, diff), np.inf)
+        return out
+
+    def tie_bounds(self, xq, true_ids, true_distances):
+        """Per query (m,), the largest distance that still counts as one of its k nearest.
+
+        The k-th true distance plus :func:`ivfcore.knn.tie_bound`'s tolerance, whose float32
+        part scales with ``|q|^2 + |x|^2`` of the query and its k-th true neighbour.
+        """
+        true_ids = np.atleast_2d(np.asarray(true_ids))
+        if true_ids.shape[1] == 0:  # nothing to find (a one-vector index without its query)
+            return np.full(true_ids.shape[0], -np.inf)
+        last = np.maximum((true_ids >= 0).sum(axis=1) - 1, 0)
+        kth = np.maximum(true_ids[np.arange(len(true_ids)), last], 0)
+        scale = squared_norms(xq).astype(np.float64) + self._xb_norms_by_id[kth]
+        return tie_bound(np.atleast_2d(true_distances), true_ids, scale)
+
+    def count_within(self, xq, bound):
+        """How many stored vectors of each list lie within each query's ``bound``: (m, nlist).
+
+        The lists that hold a query's equally near vectors, for "the smallest nprobe that
+        finds k of them". Exact distances over all of ``xb``, in chunks of bounded memory.
+        """
+        m = xq.shape[0]
+        counts = np.zeros((m, self.nlist), dtype=np.int64)
+        q_norms = squared_norms(xq)
+        # columns in list order, so each list's count is a difference of running sums
+        xs = self._xb_sorted if self._stores_vectors else self.xb[self.list_ids]
+        xn = self._xb_norms_by_id[self.list_ids]
+        step = chunk_rows(self.ntotal)
+        for start in range(0, m, step):
+            stop = min(m, start + step)
+            d = pairwise_sq_l2(xq[start:stop], xs, q_norms[start:stop], xn)
+            run = np.zeros((stop - start, self.ntotal + 1), dtype=np.int32)
+            np.cumsum(as_near(d, bound[start:stop]), axis=1, out=run[:, 1:])
+            counts[start:stop] = run[:, self.list_offsets[1:]] - run[:, self.list_offsets[:-1]]
+        return counts
 
     def coarse(self, xq, nprobe):
         """The ``nprobe`` nearest lists of each query, nearest first, and all centroid distances.
@@ -210,23 +274,40 @@ class IVFIndex:
             if hi > lo:
                 yield lst, lo, hi, order[bounds[lst] : bounds[lst + 1]]
 
-    def trace(self, q, k=10, nprobe=1):
-        """Search one query and record every step of it (see :class:`QueryTrace`)."""
+    def trace(self, q, k=10, nprobe=1, *, exclude_id=None):
+        """Search one query and record every step of it (see :class:`QueryTrace`).
+
+        Parameters
+        ----------
+        q : array-like, shape (d,) or (1, d)
+        k, nprobe : int
+        exclude_id : int, optional
+            Id of the stored vector that is the query (a data vector used as a query). It is
+            neither its own result nor its own true neighbour: the search and the exact
+            search both ask for ``k + 1`` and drop it. It is still scanned with its list, so it
+            stays in ``candidate_ids`` and in the work counted.
+        """
         xq, k, nprobe = self._check_query(q, k, nprobe)
         if xq.shape[0] != 1:
             raise InputError(f"trace takes one query vector; got {xq.shape[0]}")
+        if exclude_id is not None:
+            exclude_id = as_count(exclude_id, "exclude_id", low=0, high=self.ntotal - 1)
+        extra = int(exclude_id is not None)
         q = xq[0]
         _, dc = self.coarse(xq, nprobe)
         corder = np.argsort(dc[0], kind="stable")
         probed = corder[:nprobe]
         cand = np.concatenate([self.list_members(l) for l in probed])
-        res = self.search(xq, k=k, nprobe=nprobe)
-        found = res.ids[0][res.ids[0] >= 0]
-        td, ti = exact_knn(self.xb, xq, k, self._xb_norms_by_id)
-        true_ids = ti[0]
+        res = self.search(xq, k=k + extra, nprobe=nprobe)
+        found, found_d = _without(res.ids[0], res.distances[0], exclude_id, k)
+        td, ti = exact_knn(self.xb, xq, k + extra, self._xb_norms_by_id)
+        true_ids, true_d = _without(ti[0], td[0], exclude_id, k)
         rank_of_list = np.empty(self.nlist, dtype=np.int64)
         rank_of_list[corder] = np.arange(1, self.nlist + 1)
         true_lists = self.labels[true_ids].astype(np.int64)
+        bound = self.tie_bounds(xq, true_ids[None], true_d[None])
+        hits = as_near(self.distances_to(xq, found[None]), bound)[0]
+        short = len(true_ids) - min(len(true_ids), int(hits.sum()))
         return QueryTrace(
             query=q.copy(),
             k=k,
@@ -237,14 +318,24 @@ class IVFIndex:
             probed=probed,
             candidate_ids=np.sort(cand),
             result_ids=found,
-            result_distances=res.distances[0][: len(found)],
+            result_distances=found_d,
             true_ids=true_ids,
-            true_distances=td[0],
+            true_distances=true_d,
             true_lists=true_lists,
             true_list_rank=rank_of_list[true_lists],
-            missed_ids=np.setdiff1d(true_ids, found, assume_unique=True),
+            missed_ids=true_ids[~np.isin(true_ids, found)][:short],
             n_total=self.ntotal,
+            result_hits=hits,
+            excluded_id=-1 if exclude_id is None else exclude_id,
         )
+
+
+def _without(ids, distances, exclude_id, k):
+    """The first ``k`` real (not -1) entries of a ranked answer, leaving ``exclude_id`` out."""
+    keep = ids >= 0
+    if exclude_id is not None:
+        keep &= ids != exclude_id
+    return ids[keep][:k], distances[keep][:k]
 
 
 def keep_top(cand_d, cand_i, qi, slot, block, ids, k):

@@ -53,15 +53,87 @@ def exact_knn(x, xq, k, x_norms=None):
     return dist, ids
 
 
-def recall_at_k(found_ids, true_ids):
-    """Mean fraction of each query's true neighbours that appear in its found ids.
+# --- Recall, and when a returned vector counts as a true neighbour --------------------------
+#
+# Ids are the wrong thing to compare when several vectors are equally near: brute force keeps
+# the lowest ids among them, a search may return others, and both answers are right. As in
+# ann-benchmarks, a returned vector counts when its distance is within the k-th true distance
+# plus a tolerance. ann-benchmarks adds 1e-3. Distances here are float32 squared L2 computed
+# as |q|^2 - 2 q.x + |x|^2, whose rounding error grows with the norms, not with the distance:
+# an exact copy comes out a little above 0 (measured on copies of Gaussian vectors with large
+# offsets: up to 5e-7 of |q|^2 + |x|^2 at d = 128, 1e-6 at d = 4096, i.e. 57,344 for norms
+# of 1e10). So the tolerance is 1e-3 plus REL_TOL (10x the worst measured) times those norms.
+ABS_TOL = 1e-3
+REL_TOL = 1e-5
+
+
+def tie_bound(true_distances, true_ids=None, scale=None):
+    """The largest distance that still counts as one of each query's k nearest.
+
+    Parameters
+    ----------
+    true_distances : ndarray, shape (m, k)
+        Exact distances of the true neighbours, nearest first.
+    true_ids : ndarray, shape (m, k), optional
+        -1 entries (no neighbour) are left out of the k-th distance.
+    scale : float or ndarray, shape (m,), optional
+        ``|q|^2 + |x|^2`` for each query and its k-th true neighbour: what the float32
+        rounding of a distance scales with. Default: the k-th true distance itself.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        The k-th true distance plus ``ABS_TOL + REL_TOL * scale``; ``-inf`` for a query with
+        no true neighbour.
+    """
+    td = np.asarray(true_distances, dtype=np.float64)
+    valid = np.isfinite(td) if true_ids is None else (np.asarray(true_ids) >= 0) & np.isfinite(td)
+    kth = np.where(valid, td, -np.inf).max(axis=1)
+    if scale is None:
+        scale = np.abs(np.where(np.isfinite(kth), kth, 0.0))
+    return kth + ABS_TOL + REL_TOL * np.asarray(scale, dtype=np.float64)
+
+
+def as_near(distances, bound):
+    """Which distances (m, j) are within each query's ``bound`` (m,): the tie rule's one comparison.
+
+    Smaller is nearer for squared L2; a similarity metric (larger is nearer) would flip
+    this comparison and the sign of the tolerance in :func:`tie_bound`, and nothing else.
+    """
+    return np.asarray(distances) <= np.asarray(bound)[:, None]
+
+
+def tie_hits(found_ids, found_distances, bound, n_true):
+    """Per query, how many returned vectors count as true neighbours, capped at ``n_true``.
+
+    -1 (padding) ids never count.
+    """
+    ok = (np.asarray(found_ids) >= 0) & as_near(found_distances, bound)
+    return np.minimum(ok.sum(axis=1), n_true)
+
+
+def recall_at_k(found_ids, true_ids, *, distances=None, true_distances=None, scale=None):
+    """Mean fraction of each query's k true neighbours that the search found.
+
+    Without distances, a true neighbour is found when its id was returned. With
+    ``distances`` and ``true_distances``, equally near vectors are interchangeable
+    (ann-benchmarks' rule): a returned vector counts when its distance is within the k-th
+    true distance plus a tolerance (see :func:`tie_bound`), and each query counts at most
+    as many hits as it has true neighbours.
 
     Parameters
     ----------
     found_ids : array-like, shape (m, k1) or (k1,)
         Returned ids; -1 entries (padding) never count.
-    true_ids : array-like, shape (m, k2) or (k2,)
-        Exact neighbours.
+    true_ids : array-like, shape (m, k) or (k,)
+        Exact neighbours; -1 entries are neighbours that do not exist and are never found.
+    distances : array-like, shape like ``found_ids``, optional
+        Exact distances of the returned vectors (for IVF-PQ: recomputed, not the estimates).
+    true_distances : array-like, shape like ``true_ids``, optional
+        Distances of the exact neighbours, nearest first. Give both or neither.
+    scale : float or array-like, shape (m,), optional
+        ``|q|^2 + |x|^2`` of each query and its k-th true neighbour, for the float32 part of
+        the tolerance (see :func:`tie_bound`).
 
     Returns
     -------
@@ -79,5 +151,24 @@ def recall_at_k(found_ids, true_ids):
         )
     if true.shape[1] == 0 or true.shape[0] == 0:
         raise InputError("true_ids is empty: there is nothing to recall")
-    hits = (found[:, :, None] == true[:, None, :]) & (true[:, None, :] >= 0)
-    return float(hits.any(axis=1).sum() / true.size)
+    if (distances is None) != (true_distances is None):
+        raise InputError("give both distances and true_distances, or neither")
+    if distances is None:
+        hits = (found[:, :, None] == true[:, None, :]) & (true[:, None, :] >= 0)
+        return float(hits.any(axis=1).sum() / true.size)
+    fd = np.atleast_2d(np.asarray(distances, dtype=np.float64))
+    td = np.atleast_2d(np.asarray(true_distances, dtype=np.float64))
+    if fd.shape != found.shape or td.shape != true.shape:
+        raise InputError(
+            f"distances {fd.shape} and true_distances {td.shape} must have the shapes of "
+            f"found_ids {found.shape} and true_ids {true.shape}"
+        )
+    if np.isnan(fd).any() or np.isnan(td).any():
+        raise InputError("distances and true_distances must not contain NaN")
+    if scale is not None:
+        scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), (true.shape[0],))
+        if not np.isfinite(scale).all() or (scale < 0).any():
+            raise InputError("scale must be finite and >= 0")
+    bound = tie_bound(td, true, scale)
+    hits = tie_hits(found, fd, bound, (true >= 0).sum(axis=1))
+    return float(hits.sum() / true.size)

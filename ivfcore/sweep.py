@@ -7,15 +7,18 @@ import numpy as np
 from ._random import as_generator
 from ._validation import as_count, as_vectors
 from .errors import InputError
+from .knn import tie_hits
 
 
 @dataclass(frozen=True)
 class RecallSweep:
     """Recall@k and work per nprobe over a set of ``m`` queries.
 
-    ``per_query_recall[i, j]`` is query j's recall at ``nprobes[i]``; the ``recall`` and
-    ``distance_computations`` rows are means over the queries. ``n_total`` is the number
-    of indexed vectors: the distance computations of brute force.
+    ``per_query_recall[i, j]`` is query j's recall at ``nprobes[i]`` (equally near vectors
+    count alike, the tie rule of :func:`ivfcore.recall_at_k`); the ``recall`` and
+    ``distance_computations`` rows average over the queries, weighted by ``weights`` when
+    given (see :meth:`weighted`), else plainly. ``n_total`` is the number of indexed
+    vectors: the distance computations of brute force.
     """
 
     k: int
@@ -25,15 +28,80 @@ class RecallSweep:
     per_query_recall: np.ndarray  # (p, m)
     per_query_computations: np.ndarray  # (p, m)
     n_total: int
+    weights: np.ndarray | None = None  # (m,) summing to 1; None: every query weighs the same
+
+    def weighted(self, weights):
+        """The same sweep with its means weighted per query.
+
+        Parameters
+        ----------
+        weights : array-like, shape (m,)
+            Non-negative, not all zero; normalised to sum 1. :func:`share_weights` makes the
+            average stand for data whose groups were sampled unevenly as queries.
+
+        Returns
+        -------
+        RecallSweep
+        """
+        w = np.asarray(weights, dtype=np.float64)
+        m = self.per_query_recall.shape[1]
+        if w.shape != (m,):
+            raise InputError(f"weights has shape {w.shape}; the sweep has {m} queries")
+        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise InputError("weights must be finite, >= 0 and not all 0")
+        return self._averaged(self.per_query_recall, self.per_query_computations, w / w.sum())
 
     def for_queries(self, mask):
-        """The same sweep averaged over a subset of the queries (a boolean mask or ids)."""
+        """The same sweep averaged over a subset of the queries (a boolean mask or ids).
+
+        A weighted sweep stays weighted within the subset.
+        """
         sel = np.asarray(mask)
         pr, pc = self.per_query_recall[:, sel], self.per_query_computations[:, sel]
         if pr.shape[1] == 0:
             raise InputError("no queries selected")
-        return RecallSweep(self.k, self.nprobes, pr.mean(axis=1), pc.mean(axis=1), pr, pc,
-                           self.n_total)
+        w = None
+        if self.weights is not None:
+            w = self.weights[sel]
+            w = w / w.sum() if w.sum() > 0 else None
+        return self._averaged(pr, pc, w)
+
+    def _averaged(self, pr, pc, w):
+        """A sweep over these per-query rows, averaged with weights ``w`` (summing to 1) or plainly."""
+        if w is None:
+            return RecallSweep(self.k, self.nprobes, pr.mean(axis=1), pc.mean(axis=1), pr, pc,
+                               self.n_total)
+        return RecallSweep(self.k, self.nprobes, pr @ w, pc @ w, pr, pc, self.n_total, w)
+
+
+def share_weights(query_groups, data_groups):
+    """Per-query weights that make an average over queries stand for the data's groups.
+
+    Query ``j`` of group ``g`` weighs ``share(g) / queries(g)``, where ``share(g)`` is the
+    fraction of the data in group ``g``: each group then weighs in the mean as much as it
+    fills the data, however many queries were drawn from it. A group with no query (too
+    small to hold any out) cannot be represented; the others are scaled up to sum 1.
+
+    Parameters
+    ----------
+    query_groups : array-like of int, shape (m,)
+    data_groups : array-like of int, shape (n,)
+
+    Returns
+    -------
+    ndarray, shape (m,), summing to 1
+    """
+    qg = np.asarray(query_groups)
+    dg = np.asarray(data_groups)
+    if qg.ndim != 1 or dg.ndim != 1 or len(qg) == 0 or len(dg) == 0:
+        raise InputError("query_groups and data_groups must be non-empty 1-D arrays of group numbers")
+    groups, data_count = np.unique(dg, return_counts=True)
+    pos = np.searchsorted(groups, qg)
+    if (pos >= len(groups)).any() or (groups[np.minimum(pos, len(groups) - 1)] != qg).any():
+        raise InputError("a query's group does not occur in the data")
+    query_count = np.bincount(pos, minlength=len(groups))
+    w = (data_count[pos] / len(dg)) / query_count[pos]
+    return w / w.sum()
 
 
 def default_nprobes(nlist):
@@ -42,7 +110,7 @@ def default_nprobes(nlist):
     return np.array(sorted({s for s in steps if s < nlist} | {nlist}), dtype=np.int64)
 
 
-def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None):
+def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances=None):
     """Search ``xq`` at each nprobe and measure recall@k against exact search.
 
     Parameters
@@ -54,10 +122,19 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None):
         Defaults to :func:`default_nprobes`; each must be in 1..nlist.
     true_ids : array-like, shape (m, k), optional
         Exact neighbours if already known (else computed by brute force).
+    true_distances : array-like, shape (m, k), optional
+        Their distances (else computed).
 
     Returns
     -------
     RecallSweep
+
+    Notes
+    -----
+    A returned vector counts as a true neighbour when its exact distance is within the k-th
+    true distance plus a tolerance (:func:`ivfcore.recall_at_k`'s tie rule), so a search
+    that returns another of several equally near vectors is not marked down. For IVF-PQ
+    the returned vectors' exact distances are recomputed: its search ranks by estimates.
     """
     xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
     k = as_count(k, "k", low=1)
@@ -65,17 +142,29 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None):
     if nprobes is None:
         nprobes = default_nprobes(index.nlist)
     nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
-    if true_ids is None:
-        _, true_ids = index.exact(xq, kk)
-    true_ids = np.asarray(true_ids)
+    true_ids, true_distances = _truth(index, xq, kk, true_ids, true_distances)
+    bound = index.tie_bounds(xq, true_ids, true_distances)
+    n_true = (true_ids >= 0).sum(axis=1)
     rec = np.empty((len(nprobes), xq.shape[0]))
     work = np.empty((len(nprobes), xq.shape[0]))
     for i, p in enumerate(nprobes):
         res = index.search(xq, k=kk, nprobe=int(p))
-        hits = (res.ids[:, :, None] == true_ids[:, None, :]).any(axis=1)
-        rec[i] = hits.mean(axis=1)
+        hits = tie_hits(res.ids, index.distances_to(xq, res.ids), bound, n_true)
+        rec[i] = hits / true_ids.shape[1]
         work[i] = res.n_distance_computations
     return RecallSweep(kk, nprobes, rec.mean(axis=1), work.mean(axis=1), rec, work, index.ntotal)
+
+
+def _truth(index, xq, k, true_ids, true_distances):
+    """Exact neighbours (m, k) and their distances: as given, or computed (brute force)."""
+    if true_ids is None:
+        true_distances, true_ids = index.exact(xq, k)
+    true_ids = np.atleast_2d(np.asarray(true_ids))
+    if true_ids.shape[0] != xq.shape[0]:
+        raise InputError(f"true_ids has {true_ids.shape[0]} rows but xq has {xq.shape[0]} queries")
+    if true_distances is None:
+        true_distances = index.distances_to(xq, true_ids)
+    return true_ids, np.atleast_2d(np.asarray(true_distances))
 
 
 def holdout_split(n, n_queries, *, seed=0, groups=None):
@@ -116,16 +205,21 @@ def holdout_split(n, n_queries, *, seed=0, groups=None):
 class NeighbourSpread:
     """Where each query's true neighbours live in the index.
 
-    ``n_lists[j]``: how many different lists hold query j's k true neighbours.
-    ``nprobe_needed[j]``: the rank of the farthest of those lists among the query's
-    nearest centroids, i.e. the smallest nprobe that finds all k.
+    ``n_lists[j]``: how many different lists hold query j's k true neighbours (the ones
+    exact search returns).
+    ``nprobe_needed[j]``: the smallest nprobe at which IVF-Flat search returns k results all
+    as near as the k-th true neighbour (the tie rule of :func:`ivfcore.recall_at_k`): the
+    smallest number of nearest lists that hold k vectors within the k-th true distance plus
+    the tolerance. Without ties, the rank of the farthest list holding a true neighbour; with
+    equally near vectors in several lists, the nearest lists that hold enough of them.
+    (IVF-PQ may still rank a neighbour out after its list is opened.)
     """
 
     n_lists: np.ndarray  # (m,)
     nprobe_needed: np.ndarray  # (m,)
 
 
-def neighbour_spread(index, xq, *, k=10, true_ids=None):
+def neighbour_spread(index, xq, *, k=10, true_ids=None, true_distances=None):
     """How scattered each query's true neighbours are over the lists.
 
     Parameters
@@ -134,6 +228,7 @@ def neighbour_spread(index, xq, *, k=10, true_ids=None):
     xq : array-like, shape (m, d)
     k : int
     true_ids : array-like, shape (m, k), optional
+    true_distances : array-like, shape (m, k), optional
 
     Returns
     -------
@@ -141,14 +236,18 @@ def neighbour_spread(index, xq, *, k=10, true_ids=None):
     """
     xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
     k = min(as_count(k, "k", low=1), index.ntotal)
-    if true_ids is None:
-        _, true_ids = index.exact(xq, k)
-    lists = index.labels[np.asarray(true_ids)]  # (m, k)
+    true_ids, true_distances = _truth(index, xq, k, true_ids, true_distances)
+    lists = index.labels[true_ids]  # (m, k)
     _, dc = index.coarse(xq, 1)
-    order = np.argsort(dc, axis=1, kind="stable")
+    order = np.argsort(dc, axis=1, kind="stable")  # each query's lists, nearest centroid first
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(1, index.nlist + 1)[None, :], axis=1)
-    needed = np.take_along_axis(rank, lists, axis=1).max(axis=1)
+    all_true = np.take_along_axis(rank, lists, axis=1).max(axis=1)  # opens every true one
+    within = index.count_within(xq, index.tie_bounds(xq, true_ids, true_distances))
+    reached = np.cumsum(np.take_along_axis(within, order, axis=1), axis=1) >= (true_ids >= 0).sum(axis=1)[:, None]
+    # equally near stand-ins can only lower it (the min guards against rounding at the bound)
+    needed = np.where(reached.any(axis=1), 1 + np.argmax(reached, axis=1), all_true)
+    needed = np.minimum(needed, all_true)
     srt = np.sort(lists, axis=1)
     n_lists = 1 + (np.diff(srt, axis=1) != 0).sum(axis=1)
     return NeighbourSpread(n_lists=n_lists, nprobe_needed=needed)

@@ -283,6 +283,15 @@ def test_build_ivf_and_search_invariants(data, nlist_extra, centroid_source, m, 
     assert 0.0 <= tr.recall <= 1.0
     assert ((tr.true_list_rank >= 1) & (tr.true_list_rank <= nlist)).all()
     assert set(tr.missed_ids.tolist()) <= set(tr.true_ids.tolist())
+    # equally near results stand in for true neighbours, so IVF-Flat misses one only when its
+    # list was not opened (an opened list's neighbour is returned or out-ranked by a tie)
+    assert (tr.true_list_rank[np.isin(tr.true_ids, tr.missed_ids)] > nprobe).all()
+    assert len(tr.result_hits) == len(tr.result_ids)
+    assert len(tr.true_ids) - len(tr.missed_ids) >= len(set(tr.result_ids.tolist()) & set(tr.true_ids.tolist()))
+    # a stored vector used as the query is neither its own result nor its own true neighbour
+    own = index.trace(x[0], k=k, nprobe=nprobe, exclude_id=0)
+    assert 0 not in own.result_ids and 0 not in own.true_ids
+    assert len(own.true_ids) == min(k, n - 1) and 0.0 <= own.recall <= 1.0
     np.testing.assert_array_equal(tr.candidate_ids, np.sort(np.concatenate(
         [index.list_members(lst) for lst in tr.probed])))
 
