@@ -91,8 +91,12 @@ st.markdown(
     f"whole space with the same {2**nbits} entries per piece. {verdict} Red lines join each "
     f"vector to what the index remembers of it."
 )
+weighting = (f" ({fmt.weighting(ds.group_names, flat.shares)})" if len(ds.group_names) > 1
+             else "")
 st.caption(
-    f"{len(flat.groups)} held-out queries; the same lists (nlist = {pq.nlist}, from the Train "
-    "page's training) for all three indexes, so only the stored vectors differ. PQ codebooks "
-    "are trained with this app's own k-means on up to 256 × 2^bits vectors."
+    f"{len(flat.groups)} held-out queries{weighting}. A returned vector counts as found when "
+    "its exact distance (not the PQ estimate) is within the k-th true neighbour's. The same "
+    f"lists (nlist = {pq.nlist}, from the Train page's training) for all three indexes, so "
+    "only the stored vectors differ. PQ codebooks are trained with this app's own k-means on "
+    "up to 256 × 2^bits vectors."
 )

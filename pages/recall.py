@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, state
+from ui import boot, cache, controls, current, figures, fmt, state
 from ui.settings import HELD_OUT_PER_GROUP
 
 boot.through_app()
@@ -75,10 +75,17 @@ else:
                    f"{len(GROUP_DASHES)} line styles that keep per-group curves apart, so none "
                    "are drawn: the solid curves average over all the groups' queries. Each group's "
                    "recall is in the second table under \"The numbers behind the curves\".")
+weighting = ""
+if n_groups > 1:
+    weighting = (f"The solid \"all queries\" curves and the first table below average the "
+                 f"queries {fmt.weighting(ds.group_names, ho.shares)}, so they show the recall "
+                 "of queries drawn as the data is, whatever the number held out per group. ")
 st.caption(
     f"{len(qgroups)} queries held out of the index ({n_queries} per group asked for, at most "
     f"half of a group; held out: {held}), searched against {sw.n_total:,} indexed vectors. The "
-    f"centroids come from the training on the Train page. {groups_note}"
+    f"centroids come from the training on the Train page. {weighting}{groups_note} A returned "
+    "vector as near as the k-th true neighbour counts as found, even when brute force kept "
+    "another vector at that same distance."
 )
 with st.expander("The numbers behind the curves"):
     st.dataframe(rows, hide_index=True)

@@ -30,12 +30,13 @@ pick[3].button(":material/auto_awesome: Fresh random vector", on_click=lambda: s
 
 qvec, qdesc, qid = query.resolve(state.get("q"), ds, cache.data_spread(state.spec(), ds.x))
 with current.shown_errors():
-    tr = index.trace(qvec, k=state.get("topk"), nprobe=state.get("nprobe"))
+    tr = index.trace(qvec, k=state.get("topk"), nprobe=state.get("nprobe"), exclude_id=qid)
 
 proj = current.projection()
-true = set(tr.true_ids.tolist())
-found = [i for i in tr.result_ids.tolist() if i in true]
-wrong = [i for i in tr.result_ids.tolist() if i not in true]
+# A result counts as found when it is as near as the k-th true neighbour (ties count alike).
+found = tr.result_ids[tr.result_hits].tolist()
+wrong = tr.result_ids[~tr.result_hits].tolist()
+stand_ins = len(set(found) - set(tr.true_ids.tolist()))
 layers = {
     name: (proj.transform(ds.x[ids]) if ids else np.empty((0, 2), np.float32), np.asarray(ids, int))
     for name, ids in (("found", found), ("wrong", wrong), ("missed", tr.missed_ids.tolist()))
@@ -53,6 +54,12 @@ def on_click():
 
 head = st.columns([3, 1])
 head[0].markdown(f"**Query:** {qdesc}")
+if qid is not None:
+    head[0].caption(
+        f"Vector {qid} is stored in the index, so it is left out of its own results and of its "
+        "own true neighbours (the search and brute force each ask for one more and drop it), "
+        "as the Recall page holds its queries out of the index. Its list is still opened and "
+        "the vector itself still scanned: it counts in *Candidates scanned*.")
 with head[1]:
     state.widget("zoom", st.toggle, "Zoom in on the query",
                  help="Frame the chart on the query, the probed lists and the neighbours. Off: "
@@ -72,8 +79,17 @@ m[2].metric("Distance computations", f"{tr.n_distance_computations:,}",
             delta=f"brute force: {tr.n_total:,}", delta_color="off", delta_arrow="off")
 m[3].metric("Speed-up vs brute force", fmt.ratio(tr.speedup))
 m[4].metric(f"Recall@{tr.k}", f"{tr.recall:.0%}",
-            help="Share of the true k nearest neighbours that the search returned.")
+            help="Share of the true k nearest neighbours that the search returned; a returned "
+                 "vector as near as the k-th true neighbour counts as one of them.")
 
+if stand_ins:
+    st.caption(
+        f"{stand_ins} of the results {'is' if stand_ins == 1 else 'are'} not among brute "
+        f"force's {tr.k} nearest but as near as its {tr.k}-th (distance² "
+        f"{float(tr.true_distances[-1]):.4g}, within rounding): equally near vectors are "
+        f"interchangeable, so {'it counts' if stand_ins == 1 else 'they count'} as found and the true "
+        f"neighbour{'' if stand_ins == 1 else 's'} brute force kept instead "
+        f"{'is' if stand_ins == 1 else 'are'} not missed.")
 if len(tr.missed_ids):
     pos = {int(v): j for j, v in enumerate(tr.true_ids)}
     rows = [pos[int(v)] for v in tr.missed_ids]

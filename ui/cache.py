@@ -139,10 +139,17 @@ os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 
 @dataclass(frozen=True)
 class HeldOut:
-    """Queries held out of an index with given centroids, searched at every nprobe."""
+    """Queries held out of an index with given centroids, searched at every nprobe.
 
-    sweep: ivfcore.RecallSweep
+    The same number of queries is held out of every group (so each group's curve has enough
+    of them), and ``sweep`` averages them weighted by each group's share of the data
+    (:func:`ivfcore.share_weights`): its "all queries" recall is that of queries drawn as the
+    data is. ``sweep.for_queries(groups == g)`` is group g's own (plain) mean.
+    """
+
+    sweep: ivfcore.RecallSweep  # weighted as the data is
     groups: np.ndarray  # group of each query
+    shares: np.ndarray  # (n_groups,) each group's share of the data: the weights of "all"
     spread: ivfcore.NeighbourSpread
     index: ivfcore.IVFIndex  # the index without the held-out vectors
     queries: np.ndarray  # (m, d)
@@ -150,10 +157,10 @@ class HeldOut:
     true_distances: np.ndarray  # (m, k) their squared distances
 
     def recall_at(self, nprobe):
-        """Mean recall@k of the held-out queries at one nprobe."""
+        """Recall@k of the held-out queries at one nprobe, weighted as :attr:`sweep` is."""
         one = ivfcore.recall_sweep(self.index, self.queries, k=self.sweep.k, nprobes=[nprobe],
-                                   true_ids=self.true_ids)
-        return float(one.recall[0])
+                                   true_ids=self.true_ids, true_distances=self.true_distances)
+        return float(one.weighted(self.sweep.weights).recall[0])
 
 
 @st.cache_resource
@@ -198,7 +205,8 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
     """Recall, work and neighbour spread for queries held out of an index with these centroids.
 
     The centroids come from the full training; the held-out vectors are left out of the
-    lists, so no query finds itself. ``pq = (m, nbits, by_residual)`` makes it an IVF-PQ
+    lists, so no query finds itself. Recall counts equally near vectors alike (the tie rule),
+    and the "all queries" means are weighted by each group's share of the data. ``pq = (m, nbits, by_residual)`` makes it an IVF-PQ
     index (IVF-Flat otherwise), ``_index`` that index if already built (:func:`pq_index`).
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
@@ -208,10 +216,12 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
         index = _index if _index is not None else pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids)
     xq = _x[qids]
     true_d, true_ids = index.exact(xq, k)
+    sweep = ivfcore.recall_sweep(index, xq, k=k, true_ids=true_ids, true_distances=true_d)
     return HeldOut(
-        sweep=ivfcore.recall_sweep(index, xq, k=k, true_ids=true_ids),
+        sweep=sweep.weighted(ivfcore.share_weights(_groups[qids], _groups)),
         groups=_groups[qids],
-        spread=ivfcore.neighbour_spread(index, xq, k=k, true_ids=true_ids),
+        shares=np.bincount(_groups) / len(_groups),
+        spread=ivfcore.neighbour_spread(index, xq, k=k, true_ids=true_ids, true_distances=true_d),
         index=index, queries=xq, true_ids=true_ids, true_distances=true_d,
     )
 
