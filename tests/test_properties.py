@@ -378,6 +378,33 @@ def test_recall_at_k_in_unit_interval(found, true):
         assert ivfcore.recall_at_k(true, true) == 1.0
 
 
+def _tie_recall_reference(found, fd, true, td):
+    """ann-benchmarks' rule, one query at a time: returned within the k-th true distance + 1e-3."""
+    hits = 0
+    for f_row, d_row, t_row, td_row in zip(found, fd, true, td):
+        kth = max((d for t, d in zip(t_row, td_row) if t >= 0), default=-np.inf)
+        near = sum(1 for f, d in zip(f_row, d_row) if f >= 0 and d <= kth + 1e-3 + 1e-5 * abs(kth))
+        hits += min(near, int((t_row >= 0).sum()))
+    return hits / true.size
+
+
+@FAST
+@given(m=st.integers(1, 4), k1=st.integers(0, 6), k=st.integers(1, 6), seed=st.integers(0, 2**31))
+def test_recall_at_k_with_distances_follows_the_tie_rule(m, k1, k, seed):
+    rng = np.random.default_rng(seed)
+    # few distinct distances, so ties are common; ids from -1 (padding)
+    true = rng.integers(-1, 12, size=(m, k))
+    td = np.sort(rng.integers(0, 4, size=(m, k)).astype(float), axis=1)
+    found = rng.integers(-1, 12, size=(m, k1))
+    fd = rng.integers(0, 6, size=(m, k1)).astype(float) + rng.choice([0, 5e-4, 2e-3], size=(m, k1))
+    r = ivfcore.recall_at_k(found, true, distances=fd, true_distances=td)
+    assert 0.0 <= r <= 1.0
+    assert r == pytest.approx(_tie_recall_reference(found, fd, true, td))
+    # the true neighbours themselves, at their own distances, are all found
+    if (true >= 0).all():
+        assert ivfcore.recall_at_k(true, true, distances=td, true_distances=td) == 1.0
+
+
 @FAST
 @given(sizes=st.lists(st.integers(0, 10**6), min_size=1, max_size=60),
        as_float=st.booleans(), top=st.integers(1, 8))
