@@ -20,3 +20,13 @@ def test_ratio_shows_opening_every_list_as_a_loss():
 def test_average_counts_keep_their_decimals_when_small():
     assert fmt.average(312.4) == "312" and fmt.average(1000) == "1,000"
     assert fmt.average(5000 / 4096) == "1.22"  # was "1 vectors per list"
+
+
+def test_weighting_names_each_groups_share():
+    from ui.fmt import weighting
+
+    assert weighting(["dense", "sparse"], [0.9, 0.1]).endswith(
+        "weighted by the group's share of the data: 90% dense, 10% sparse")
+    assert weighting([f"blob {i}" for i in range(8)], [0.125] * 8).endswith("12.5% each")
+    assert "from 9.9% to 10.2%" in weighting([str(i) for i in range(10)], [0.099] * 9 + [0.102])
+    assert "every query counts the same" in weighting(["all"], [1.0])
