@@ -215,7 +215,7 @@ def train_kmeans(
         fallback = np.zeros_like(centroids)
         if bad.any():
             fallback[bad] = rng.standard_normal((int(bad.sum()), d))
-        centroids = unit_rows(centroids, fallback)
+        centroids = _unit_rows(centroids, fallback)
 
     state = _Lloyd(x, x_norms, k, empty, rng, metric)
     labels, dist = state.assign(centroids)
@@ -288,7 +288,7 @@ def box_init(x, k, *, seed=0):
     return rng.uniform(x.min(axis=0), x.max(axis=0), size=(k, x.shape[1])).astype(x.dtype)
 
 
-def unit_rows(c, fallback):
+def _unit_rows(c, fallback):
     """Rows of ``c`` scaled to unit length; a row with no direction becomes ``fallback``'s row.
 
     Computed in float64 after dividing each row by its largest absolute value (no underflow
@@ -396,7 +396,7 @@ class _Lloyd:
             self._split(new, counts, empties, repairs)
         if self.spherical:
             # back on the sphere; a mean of vectors that cancel out keeps its old centroid
-            new = unit_rows(new, centroids)
+            new = _unit_rows(new, centroids)
         return new, repairs
 
     def _take_farthest(self, sums, counts, labels, dist, empties, repairs):
