@@ -1,7 +1,8 @@
 """ivfcore: a small inverted-file (IVF) vector index engine written to be read and taught.
 
-Public API (see DESIGN.md): datasets, k-means training with history, IVF-Flat and IVF-PQ
-search with traces, exact search, recall and list-size statistics.
+Public API (see DESIGN.md): datasets, k-means training with history (Euclidean or spherical),
+IVF-Flat and IVF-PQ search with traces, exact search, recall and list-size statistics; the
+metrics "l2", "ip" and "cosine" (:mod:`ivfcore.metrics`).
 """
 
 from .datasets import KINDS, Dataset, make_dataset
@@ -12,6 +13,7 @@ from .kmeans import (
 )
 from .knn import brute_force_knn, recall_at_k
 from .loading import MAX_BYTES, load_vectors
+from .metrics import METRICS, check_metric, is_similarity, prepare, to_reported
 from .pq import IVFPQIndex, build_ivfpq
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
 from .stats import SizeStats, group_occupancy, size_stats
@@ -26,4 +28,5 @@ __all__ = [
     "brute_force_knn", "build_ivf", "build_ivfpq", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
     "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init", "share_weights",
+    "METRICS", "check_metric", "is_similarity", "prepare", "to_reported",
 ]

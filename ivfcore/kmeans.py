@@ -3,6 +3,21 @@
 Each iteration assigns every vector to its nearest centroid (in bounded-memory chunks, see
 :mod:`ivfcore.distances`) and moves each centroid to the mean of its vectors. A cluster that
 ends up with no vectors is repaired by one of four strategies, so a learner can compare them.
+
+For the metrics "ip" and "cosine" (see :mod:`ivfcore.metrics`) the k-means is *spherical*, as
+``faiss.Kmeans(spherical=True)`` and FAISS's inner-product IVF training: every vector goes to
+the centroid with the largest inner product, and every centroid is put back on the unit sphere
+(at the start, after each update and after each empty-cluster repair). For "cosine" the
+vectors are normalised first.
+
+Inertia, one number per assignment that never increases while training:
+
+- "l2": the sum of squared distances to the assigned centroid (scikit-learn's inertia).
+- "ip", "cosine": ``sum_i (|x_i| - x_i . c_i)``, which is ``sum_i (1 - cos(x_i, c_i))`` for
+  "cosine" (unit vectors). FAISS reports the objective it maximises, ``sum_i x_i . c_i``;
+  since ``sum_i |x_i|`` is fixed, both rank centroids alike, and FAISS's objective is
+  ``sum_i |x_i| - inertia``. We show the inertia: >= 0, 0 only when every vector points
+  exactly along its centroid, falling as training improves, like the L2 one.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +29,7 @@ from ._random import as_generator
 from ._validation import as_count, as_number, as_vectors, check_same_dim
 from .distances import nearest, squared_norms
 from .errors import InputError
+from .metrics import check_metric, is_spherical, prepare
 
 INITS = ("random", "k-means++")
 EMPTY_STRATEGIES = ("reinit", "split", "farthest", "keep")
@@ -55,6 +71,7 @@ class KMeansStep:
     n_empty: int
     repaired: np.ndarray  # cluster ids, int64
     repairs: tuple = ()
+    metric: str = "l2"
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class KMeansResult:
     warnings: tuple = ()
     init: str = "random"
     empty: str = "reinit"
+    metric: str = "l2"
 
     @property
     def k(self):
@@ -99,8 +117,9 @@ def train_kmeans(
     seed=0,
     record_history=True,
     callback=None,
+    metric="l2",
 ):
-    """Train k-means centroids with Lloyd's algorithm.
+    """Train k-means centroids with Lloyd's algorithm (spherical for "ip" and "cosine").
 
     Parameters
     ----------
@@ -126,14 +145,29 @@ def train_kmeans(
     callback : callable, optional
         Called as ``callback(step, max_iter)`` with each :class:`KMeansStep` as it is made
         (also without history), e.g. to draw the first frame or advance a progress bar.
+    metric : {"l2", "ip", "cosine"}
+        "l2": Lloyd's k-means on squared distances (the default). "ip": spherical k-means on
+        the vectors as given: assignment by largest inner product, centroids renormalised to
+        unit length at the start and after every update and repair (FAISS
+        ``Kmeans(spherical=True)``). "cosine": the same on the vectors normalised to unit
+        length (a zero vector is an InputError naming its row). A centroid that would have
+        no direction (its vectors sum to zero) keeps its previous position; a random or
+        k-means++ start on a zero vector is replaced by a random unit vector. k-means++
+        seeds by squared distance between the (normalised, for cosine) vectors.
 
     Returns
     -------
     KMeansResult
-        ``labels`` (n,) are the nearest final centroid of each vector and ``inertia`` their
-        summed squared distances.
+        ``labels`` (n,) are the nearest final centroid of each vector (largest inner product
+        for "ip" / "cosine") and ``inertia`` their summed squared distances ("l2") or
+        ``sum_i (|x_i| - x_i . c_i)`` ("ip"; ``sum_i (1 - cos)`` for "cosine"), see the
+        module docstring. For "cosine" the labels refer to the rows of ``x`` as given.
     """
     x = as_vectors(x, "x")
+    metric = check_metric(metric)
+    spherical = is_spherical(metric)
+    if metric == "cosine":
+        x = prepare(x, metric, "x")
     n, d = x.shape
     k = as_count(k, "k", low=1)
     if k > n:
@@ -168,8 +202,22 @@ def train_kmeans(
             raise InputError(f"init has {centroids.shape[0]} rows but k={k}")
         centroids = centroids.astype(x.dtype, copy=True)
         x_norms = squared_norms(x)
+        if spherical:
+            zero = np.flatnonzero(~(np.abs(centroids).max(axis=1) > 0))
+            if len(zero):
+                raise InputError(
+                    f"init row {int(zero[0])} is a zero vector: a centroid for metric={metric!r} "
+                    "needs a direction (it is kept at unit length)"
+                )
+    if spherical:
+        # rows with no direction (a zero data vector picked at random) get a random one
+        bad = ~(np.abs(centroids).max(axis=1) > 0)
+        fallback = np.zeros_like(centroids)
+        if bad.any():
+            fallback[bad] = rng.standard_normal((int(bad.sum()), d))
+        centroids = _unit_rows(centroids, fallback)
 
-    state = _Lloyd(x, x_norms, k, empty, rng)
+    state = _Lloyd(x, x_norms, k, empty, rng, metric)
     labels, dist = state.assign(centroids)
     inertia = float(dist.sum(dtype=np.float64))
     history = []
@@ -214,6 +262,7 @@ def train_kmeans(
         warnings=tuple(warnings),
         init=init_name,
         empty=empty,
+        metric=metric,
     )
 
 
@@ -237,6 +286,37 @@ def box_init(x, k, *, seed=0):
     k = as_count(k, "k", low=1)
     rng = as_generator(seed)
     return rng.uniform(x.min(axis=0), x.max(axis=0), size=(k, x.shape[1])).astype(x.dtype)
+
+
+def _unit_rows(c, fallback):
+    """Rows of ``c`` scaled to unit length; a row with no direction becomes ``fallback``'s row.
+
+    Computed in float64 after dividing each row by its largest absolute value (no underflow
+    for tiny rows); returned in ``c``'s dtype. ``fallback`` rows are normalised the same way
+    and must not be zero where they are used.
+    """
+    c64 = np.asarray(c, dtype=np.float64)
+    peak = np.abs(c64).max(axis=1)
+    ok = peak > 0
+    out = np.array(fallback, dtype=np.float64, copy=True)
+    if not ok.all():
+        bad = ~ok
+        fp = np.abs(out[bad]).max(axis=1)[:, None]
+        out[bad] = out[bad] / fp
+        out[bad] /= np.sqrt(np.einsum("ij,ij->i", out[bad], out[bad]))[:, None]
+    scaled = c64[ok] / peak[ok, None]
+    scaled /= np.sqrt(np.einsum("ij,ij->i", scaled, scaled))[:, None]
+    out[ok] = scaled
+    return out.astype(np.asarray(c).dtype)
+
+
+def _row_lengths(x, block=65536):
+    """``|x_i|`` in float64, in row blocks (squares of tiny float32 values would underflow)."""
+    out = np.empty(x.shape[0], dtype=np.float64)
+    for start in range(0, x.shape[0], block):
+        b = x[start:start + block].astype(np.float64)
+        out[start:start + block] = np.sqrt(np.einsum("ij,ij->i", b, b))
+    return out
 
 
 def _kmeans_plusplus(x, k, rng, x_norms):
@@ -267,14 +347,28 @@ def _sq_dist_to(x, x_norms, c):
 class _Lloyd:
     """One training run's fixed inputs, with the assignment and update steps."""
 
-    def __init__(self, x, x_norms, k, empty, rng):
+    def __init__(self, x, x_norms, k, empty, rng, metric="l2"):
         self.x, self.x_norms, self.k, self.empty, self.rng = x, x_norms, k, empty, rng
+        self.metric = metric
+        self.spherical = is_spherical(metric)
         self.n = x.shape[0]
         self.dtype = label_dtype(k)
+        if metric == "ip":
+            self.lengths = _row_lengths(x)
+        elif metric == "cosine":
+            self.lengths = 1.0  # the vectors were normalised
 
     def assign(self, centroids):
-        """Nearest centroid and squared distance for every vector."""
-        return nearest(self.x, centroids, self.x_norms)
+        """Nearest centroid and each vector's share of the inertia (see the module docstring).
+
+        "l2": the squared distance; "ip" / "cosine": ``|x_i| - x_i . c_i`` (>= 0, clipped).
+        """
+        if not self.spherical:
+            return nearest(self.x, centroids, self.x_norms)
+        labels, ip = nearest(self.x, centroids, metric=self.metric)
+        cost = self.lengths - ip.astype(np.float64)
+        np.maximum(cost, 0, out=cost)
+        return labels, cost
 
     def update(self, centroids, labels, dist):
         """Means of the clusters, with empty clusters repaired by the chosen strategy."""
@@ -300,6 +394,9 @@ class _Lloyd:
                 repairs.append(Repair(int(c), "reinit", src))
         elif len(empties) and self.empty == "split":
             self._split(new, counts, empties, repairs)
+        if self.spherical:
+            # back on the sphere; a mean of vectors that cancel out keeps its old centroid
+            new = _unit_rows(new, centroids)
         return new, repairs
 
     def _take_farthest(self, sums, counts, labels, dist, empties, repairs):
@@ -345,4 +442,5 @@ class _Lloyd:
             n_empty=int(np.count_nonzero(sizes == 0)),
             repaired=np.array([r.cluster for r in repairs], dtype=np.int64),
             repairs=tuple(repairs),
+            metric=self.metric,
         )
