@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from ..errors import InputError
-from ._common import Limits, Parsed
+from ._common import Parsed
 
 #: CPU seconds a child may use (RLIMIT_CPU: SIGXCPU, then SIGKILL a second later).
 CPU_SECONDS = 20
@@ -128,7 +128,3 @@ def pack(x, *, item_names=None, metric=None, queries=None, true_ids=None, column
         if value is not None:
             out[key] = value
     return out
-
-
-def limits_from(values):
-    return Limits(*values)
