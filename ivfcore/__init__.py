@@ -12,7 +12,9 @@ from .kmeans import (
     EMPTY_STRATEGIES, INITS, KMeansResult, KMeansStep, Repair, box_init, train_kmeans,
 )
 from .knn import brute_force_knn, recall_at_k
-from .loading import MAX_BYTES, load_vectors
+from .loading import (
+    FORMATS, MAX_BYTES, ParquetColumns, load_ground_truth, load_queries, load_vectors, parquet_columns,
+)
 from .metrics import METRICS, check_metric, is_similarity, prepare, to_reported
 from .pq import IVFPQIndex, build_ivfpq
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
@@ -25,6 +27,7 @@ from .sweep import (
 __all__ = [
     "Dataset", "EMPTY_STRATEGIES", "INITS", "IVFIndex", "IVFPQIndex", "InputError", "KINDS", "KMeansResult",
     "KMeansStep", "MAX_BYTES", "PROJECTIONS", "Projection", "QueryTrace", "Repair", "SearchResult", "SizeStats",
+    "FORMATS", "ParquetColumns", "load_ground_truth", "load_queries", "parquet_columns",
     "brute_force_knn", "build_ivf", "build_ivfpq", "fit_projection", "group_occupancy", "load_vectors", "make_dataset", "recall_at_k",
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
     "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init", "share_weights",

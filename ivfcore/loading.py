@@ -1,18 +1,21 @@
-"""Reading a learner's own vectors from .npy, .csv or .txt, refusing anything unsafe or malformed.
+"""Reading a learner's own vectors, refusing anything unsafe or malformed.
 
-Nothing is ever unpickled or evaluated: ``.npy`` headers are read and checked before any
-data, and text is parsed as numbers only.
+A dispatcher: the extension picks a reader in :mod:`ivfcore.formats` (one module per
+format); every reader returns the same raw :class:`~ivfcore.formats.Parsed`, and the checks
+here (shape, limits, finite values, ids within range) are the same for all of them. Nothing is
+ever unpickled or evaluated, sizes are checked before anything is allocated, and HDF5 and
+Parquet are parsed in a child process with CPU and memory limits.
 """
 
-import io
-import math
 import os
-import re
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .datasets import Dataset
 from .errors import InputError
+from .formats import ID_READERS, READERS, Limits, parquet
+from .formats._common import check_ids, check_matrix
 
 #: Largest file accepted, in bytes (the app's upload limit matches it).
 MAX_BYTES = 50 * 1024 * 1024
@@ -20,10 +23,25 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_VALUES = 20_000_000
 #: Most dimensions accepted.
 MAX_DIM = 4096
-FORMATS = (".npy", ".csv", ".txt")
+#: Extensions of files that hold vectors (``load_vectors``).
+VECTOR_FORMATS = tuple(READERS)
+#: Extensions of ground-truth files, ids of true neighbours (``load_ground_truth``).
+GROUND_TRUTH_FORMATS = tuple(ID_READERS)
+#: Every extension the app accepts: an uploader lists all of them, so that any file, good or
+#: bad, reaches these readers and gets their message.
+FORMATS = VECTOR_FORMATS + tuple(e for e in GROUND_TRUTH_FORMATS if e not in VECTOR_FORMATS)
 
 
-def load_vectors(source, *, filename):
+@dataclass(frozen=True)
+class ParquetColumns:
+    """The columns of a Parquet file a learner can choose from (from its footer alone)."""
+
+    n_rows: int
+    vector_columns: tuple  # (name, d) pairs; d is None for list<...> columns of unknown length
+    label_columns: tuple  # names of string columns
+
+
+def load_vectors(source, *, filename, column=None, labels=None):
     """Read an (n, d) matrix of vectors from a file a learner supplies.
 
     Parameters
@@ -31,43 +49,187 @@ def load_vectors(source, *, filename):
     source : bytes, binary file-like object, or path
         The file's content (an upload) or where it is.
     filename : str
-        Its name; the extension picks the format: ``.npy`` (NumPy, never pickled),
-        ``.csv`` (comma, semicolon or tab separated) or ``.txt`` (whitespace or comma
-        separated). Blank lines and lines starting with ``#`` are skipped; a first row of
-        column names is skipped.
+        Its name; the extension picks the format (see ``docs/formats.md``): ``.npy`` (never
+        pickled), ``.csv`` / ``.txt`` (delimited numbers; a ``.txt`` whose lines start with a
+        word is GloVe text), ``.fvecs`` / ``.bvecs`` (TEXMEX), ``.fbin`` / ``.u8bin`` /
+        ``.i8bin`` (big-ann-benchmarks), ``.hdf5`` / ``.h5`` (ann-benchmarks: train, test,
+        neighbors, distance), ``.parquet`` (a list column) or ``.npz`` (one array, or train,
+        test and neighbors).
+    column : str, optional
+        Parquet only: the vector column, needed when there are several
+        (:func:`parquet_columns` lists them).
+    labels : str, optional
+        Parquet only: the string column whose values name the vectors; by default the only
+        string column, if there is exactly one.
 
     Returns
     -------
     Dataset
-        float32 vectors, all in one group named after the file.
+        float32 vectors (n, d), all in one group named after the file; ``item_names`` for
+        GloVe text or a Parquet label column; ``metric``, ``queries`` (m, d) and ``true_ids``
+        (m, k) when the file carries them (ann-benchmarks HDF5 or npz).
 
     Raises
     ------
     InputError
         For anything that is not a finite real (n, d) matrix with n >= 2, d >= 1 within
-        :data:`MAX_BYTES`, :data:`MAX_VALUES` and :data:`MAX_DIM`.
+        :data:`MAX_BYTES`, :data:`MAX_VALUES` and :data:`MAX_DIM`, or that needs another file.
     """
-    name = os.path.basename(str(filename or ""))
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in FORMATS:
+    name, ext = _name_and_ext(filename)
+    if ext in GROUND_TRUTH_FORMATS and ext not in READERS:
+        raise InputError(
+            f"'{name}' is a ground-truth file (ids of true neighbours), not vectors; load the "
+            "base vectors (.fvecs, .fbin, ...) first, then add this file as their ground truth"
+        )
+    if ext not in READERS:
         raise InputError(
             f"'{name}' has extension '{ext or '(none)'}'; use one of {', '.join(FORMATS)}"
+        )
+    if (column is not None or labels is not None) and ext != ".parquet":
+        raise InputError(f"'{name}': column and labels apply to .parquet files only")
+    data = _read_bytes(source)
+    if len(data) == 0:
+        raise InputError(f"'{name}' is empty")
+    limits = _limits()
+    options = {"column": column, "labels": labels} if ext == ".parquet" else {}
+    parsed = READERS[ext](data, name, limits, **options)
+    return _dataset(parsed, name, limits)
+
+
+def load_queries(source, *, filename, dataset):
+    """Add held-out queries from a second file (e.g. ``sift_query.fvecs``) to a dataset.
+
+    Parameters
+    ----------
+    source, filename
+        As for :func:`load_vectors`; any vector format.
+    dataset : Dataset
+        The base vectors the queries are searched in; their ``d`` must match.
+
+    Returns
+    -------
+    Dataset
+        ``dataset`` with ``queries`` (m, d) replaced and ``true_ids`` cleared (add them with
+        :func:`load_ground_truth`).
+    """
+    name, _ = _name_and_ext(filename)
+    queries = load_vectors(source, filename=filename).x
+    if queries.shape[1] != dataset.d:
+        raise InputError(
+            f"'{name}' holds {queries.shape[1]}-D queries but the vectors are {dataset.d}-D; "
+            "they must match"
+        )
+    return replace(dataset, queries=queries, true_ids=None)
+
+
+def load_ground_truth(source, *, filename, dataset):
+    """Add the true neighbours of a dataset's queries from an ``.ivecs``, ``.ibin`` or ``.npy`` file.
+
+    Parameters
+    ----------
+    source : bytes, binary file-like object, or path
+    filename : str
+        Its name; ``.ivecs`` (TEXMEX, e.g. ``sift_groundtruth.ivecs``), ``.ibin``
+        (big-ann-benchmarks) or ``.npy`` (an integer array).
+    dataset : Dataset
+        With ``queries`` (m, d); row i of the file lists ids of ``dataset.x`` nearest to query i.
+
+    Returns
+    -------
+    Dataset
+        ``dataset`` with ``true_ids`` (m, k) int64.
+
+    Raises
+    ------
+    InputError
+        If the dataset has no queries, the file is malformed, its rows do not match the
+        queries, or an id is not a row of ``dataset.x``.
+    """
+    name, ext = _name_and_ext(filename)
+    if ext not in ID_READERS:
+        raise InputError(
+            f"'{name}' has extension '{ext or '(none)'}'; ground truth is read from "
+            f"{', '.join(GROUND_TRUTH_FORMATS)}"
+        )
+    if dataset.queries is None:
+        raise InputError(
+            f"'{name}' lists true neighbours of queries, but '{dataset.name}' has no queries; "
+            "add the queries file first"
         )
     data = _read_bytes(source)
     if len(data) == 0:
         raise InputError(f"'{name}' is empty")
-    if ext == ".npy":
-        x = _parse_npy(data, name)
-    else:
-        x = _parse_text(data, name, ext)
-    x = _check_matrix(x, name)
+    ids = ID_READERS[ext](data, name, _limits())
+    true_ids = check_ids(ids, name, n=dataset.n, m=dataset.queries.shape[0], part="")
+    return replace(dataset, true_ids=true_ids)
+
+
+def parquet_columns(source, *, filename="upload.parquet"):
+    """The vector and label columns of a Parquet file, for a learner to choose from.
+
+    Returns
+    -------
+    ParquetColumns
+        Rows, candidate vector columns with their d (None when rows may differ) and string
+        columns, read from the footer in a limited child process.
+    """
+    name, _ = _name_and_ext(filename)
+    data = _read_bytes(source)
+    if len(data) == 0:
+        raise InputError(f"'{name}' is empty")
+    rows, vectors, strings = parquet.columns(data, name, _limits())
+    return ParquetColumns(n_rows=rows, vector_columns=vectors, label_columns=strings)
+
+
+def _name_and_ext(filename):
+    name = os.path.basename(str(filename or ""))
+    return name, os.path.splitext(name)[1].lower()
+
+
+def _limits():
+    """The limits as they are now (tests lower them)."""
+    return Limits(max_bytes=MAX_BYTES, max_values=MAX_VALUES, max_dim=MAX_DIM)
+
+
+def _dataset(parsed, name, limits):
+    """Check every part a reader found and build the Dataset."""
+    x = check_matrix(parsed.x, name, limits)
+    n, d = x.shape
+    names = parsed.item_names
+    if names is not None and len(names) != n:
+        raise InputError(f"'{name}' has {len(names):,} names for {n:,} vectors")
+    queries = true_ids = None
+    if parsed.queries is not None:
+        queries = check_matrix(parsed.queries, name, limits, part="queries (test)", min_rows=1)
+        if queries.shape[1] != d:
+            raise InputError(
+                f"'{name}' queries (test) are {queries.shape[1]}-D but the vectors (train) are "
+                f"{d}-D; they must match"
+            )
+    if parsed.true_ids is not None:
+        if queries is None:
+            raise InputError(f"'{name}' has neighbors (true ids) but no test queries they belong to")
+        true_ids = check_ids(parsed.true_ids, name, n=n, m=queries.shape[0], part="neighbors")
+    what = f"{n:,} vectors in {d}-D"
+    if queries is not None:
+        what += f", {queries.shape[0]:,} queries" + (
+            f" with their {true_ids.shape[1]} true neighbours" if true_ids is not None else "")
+    if parsed.metric:
+        what += f", metric {parsed.metric}"
+    params = {"filename": name}
+    if parsed.column is not None:
+        params["column"] = parsed.column
     return Dataset(
         x=x,
-        groups=np.zeros(x.shape[0], dtype=np.int64),
+        groups=np.zeros(n, dtype=np.int64),
         group_names=[name],
         name=name,  # the chart titles name the learner's own file
-        description=f"Your vectors from '{name}': {x.shape[0]:,} vectors in {x.shape[1]}-D.",
-        params={"filename": name},
+        description=f"Your vectors from '{name}': {what}.",
+        params=params,
+        item_names=list(names) if names is not None else None,
+        metric=parsed.metric,
+        queries=queries,
+        true_ids=true_ids,
     )
 
 
@@ -100,159 +262,3 @@ def _read_bytes(source):
 
 def _too_big(size):
     return f"the file is {size / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB"
-
-
-def _parse_npy(data, name):
-    """Parse .npy bytes after checking magic, header, dtype and size; pickles are refused."""
-    fh = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(fh)
-    except Exception:
-        raise InputError(f"'{name}' is not a NumPy .npy file (its first bytes are wrong)") from None
-    try:
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-    except Exception as exc:
-        raise InputError(f"'{name}' has a damaged .npy header ({_reason(exc)})") from None
-    if dtype.hasobject:
-        raise InputError(
-            f"'{name}' holds Python objects (a pickle); only plain numeric arrays are accepted"
-        )
-    if dtype.kind == "c":
-        raise InputError(f"'{name}' holds complex numbers; vectors must be real")
-    if dtype.kind not in "biuf" or dtype.fields is not None:
-        raise InputError(f"'{name}' holds {dtype} values; vectors must be numbers")
-    count = math.prod(shape)  # exact: a hostile header's shape can overflow any float
-    expected = count * dtype.itemsize
-    if count > MAX_VALUES:
-        raise InputError(
-            f"'{name}' claims shape {shape} ({count:,} numbers); the limit is {MAX_VALUES:,}"
-        )
-    remaining = len(data) - fh.tell()
-    if remaining < expected:
-        raise InputError(
-            f"'{name}' is truncated: its header promises shape {shape} ({expected:,} bytes of "
-            f"data) but only {remaining:,} bytes follow"
-        )
-    fh.seek(0)
-    try:
-        return np.load(fh, allow_pickle=False)
-    except Exception as exc:
-        raise InputError(f"'{name}' could not be read as .npy ({_reason(exc)})") from None
-
-
-def _reason(exc):
-    """The first line of numpy's own reason, without object reprs: it is shown to a learner."""
-    lines = str(exc).strip().splitlines()
-    return re.sub(r"<[^<>]* object at 0x[0-9a-fA-F]+>", "an expression", lines[0] if lines else type(exc).__name__)
-
-
-def _parse_text(data, name, ext):
-    """Parse delimited text; errors name the row and column of the first bad value."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"'{name}' is not UTF-8 text (bad byte at position {exc.start}); "
-            "is it a binary file with the wrong extension?"
-        ) from None
-    if "\x00" in text:
-        raise InputError(f"'{name}' contains NUL bytes; it looks binary, not text")
-    lines = [
-        (i + 1, ln.strip())
-        for i, ln in enumerate(text.splitlines())
-        if ln.strip() and not ln.lstrip().startswith("#")
-    ]
-    if not lines:
-        raise InputError(f"'{name}' has no data rows (only blank or # comment lines)")
-    sep = _pick_separator(lines[0][1], ext)
-    rows = [(no, _split(ln, sep)) for no, ln in lines]
-    if not _all_numbers(rows[0][1]):
-        if len(rows) > 1 and not any(_is_number(f) for f in rows[0][1]):
-            rows = rows[1:]  # a header of column names
-    width = len(rows[0][1])
-    if len(rows) * width > MAX_VALUES:  # before allocating: rows x first-row width can be huge
-        raise InputError(f"'{name}' has more than {MAX_VALUES:,} numbers")
-    out = np.empty((len(rows), width), dtype=np.float64)
-    for r, (no, fields) in enumerate(rows):
-        if len(fields) != width:
-            raise InputError(
-                f"'{name}' line {no} has {len(fields)} values but the first data row has {width}; "
-                "every row must have the same number of columns"
-            )
-        for c, f in enumerate(fields):
-            try:
-                out[r, c] = float(f)
-            except ValueError:
-                shown = f if len(f) <= 30 else f[:27] + "..."
-                if not shown.isprintable():  # make invisible and direction characters visible
-                    shown = shown.encode("unicode_escape").decode("ascii")
-                raise InputError(
-                    f"'{name}' line {no}, column {c + 1}: '{shown}' is not a number"
-                ) from None
-        if out.size > MAX_VALUES:
-            raise InputError(f"'{name}' has more than {MAX_VALUES:,} numbers")
-    return out
-
-
-def _pick_separator(first, ext):
-    for sep in (",", ";", "\t"):
-        if sep in first:
-            return sep
-    return None if ext == ".txt" or " " in first else ","
-
-
-def _split(line, sep):
-    return [f.strip() for f in line.split(sep)] if sep else line.split()
-
-
-def _is_number(f):
-    try:
-        float(f)
-        return True
-    except ValueError:
-        return False
-
-
-def _all_numbers(fields):
-    return all(_is_number(f) for f in fields)
-
-
-def _check_matrix(x, name):
-    """Shape, size and finiteness checks shared by every format; returns float32 (n, d)."""
-    if x.ndim == 0:
-        raise InputError(f"'{name}' holds a single number; expected an (n, d) matrix of vectors")
-    if x.ndim == 1:
-        raise InputError(
-            f"'{name}' holds a 1-D array of {x.shape[0]} numbers; expected a 2-D (n, d) matrix "
-            "with one vector per row"
-        )
-    if x.ndim > 2:
-        raise InputError(f"'{name}' holds a {x.ndim}-D array {x.shape}; expected 2-D (n, d)")
-    n, d = x.shape
-    if n < 2:
-        raise InputError(f"'{name}' has {n} vector(s); at least 2 are needed to build an index")
-    if d < 1:
-        raise InputError(f"'{name}' has vectors with no dimensions (shape {x.shape})")
-    if d > MAX_DIM:
-        raise InputError(f"'{name}' has d={d} dimensions; the limit is {MAX_DIM}")
-    if x.dtype.kind == "b":
-        x = x.astype(np.float32)
-    finite = np.isfinite(x)
-    if not finite.all():
-        r, c = np.argwhere(~finite)[0]
-        raise InputError(
-            f"'{name}' has a {x[r, c]} value at row {r + 1}, column {c + 1}; "
-            "all values must be finite numbers"
-        )
-    with np.errstate(over="ignore"):
-        x32 = np.ascontiguousarray(x, dtype=np.float32)
-    if not np.isfinite(x32).all():
-        r, c = np.argwhere(~np.isfinite(x32))[0]
-        raise InputError(
-            f"'{name}' has a value too large for 32-bit floats ({x[r, c]:g}) at row {r + 1}, "
-            f"column {c + 1}"
-        )
-    return x32

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ivfcore
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BAD = os.path.join(ROOT, "tests", "bad_inputs")
 GOOD = os.path.join(ROOT, "tests", "good_inputs")
 MANIFEST = json.load(open(os.path.join(BAD, "manifest.json")))["files"]
-ALLOWED = (".npy", ".csv", ".txt")
+ALLOWED = ivfcore.FORMATS  # what the uploader accepts: every other file is refused by the browser
 
 
 def _upload_app():

@@ -49,11 +49,13 @@ def dataset_controls():
 
 
 def upload_box():
-    """Read a learner's .npy/.csv/.txt; a bad file shows why and changes nothing."""
+    """Read a learner's vectors in any format ivfcore reads; a bad file shows why and changes nothing."""
     limit = ivfcore.MAX_BYTES // 2**20
     file = st.file_uploader(
-        f"Your vectors: one per row, as .npy, .csv or .txt (at most {limit} MB)",
-        type=["npy", "csv", "txt"], key="upload_file",
+        f"Your vectors: .npy, .csv, .txt (also GloVe), .fvecs/.bvecs, .fbin/.u8bin/.i8bin, "
+        f"ann-benchmarks .hdf5, .parquet or .npz (at most {limit} MB)",
+        # every extension the engine knows, so any file reaches it and gets its message
+        type=[ext.lstrip(".") for ext in ivfcore.FORMATS], key="upload_file",
     )
     current = st.session_state.get("_upload")
     if file is None:
