@@ -93,6 +93,20 @@ def serious_violations(pg):
             for v in found if v["impact"] in SERIOUS]
 
 
+def full_screenshot(pg, path, max_height=4000):
+    """The whole page, not just the viewport: Streamlit scrolls inside its own container, so
+    the viewport is made as tall as the content (same width, so nothing reflows)."""
+    size = dict(pg.viewport_size)
+    total = pg.evaluate("""() => Math.max(...Array.from(document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stAppViewContainer"], body')).map(e => e.scrollHeight))""")
+    pg.set_viewport_size({"width": size["width"], "height": max(size["height"], min(total, max_height))})
+    pg.wait_for_timeout(800)
+    pg.screenshot(path=path)
+    pg.set_viewport_size(size)
+    pg.wait_for_timeout(300)
+    return path
+
+
 def problems(pg):
     """Everything wrong on the screen now, as printable lines (empty = fine)."""
     lines = [f"cut: {c['text']!r} in {c['testid']} ({c['scroll']} > {c['client']} px)"
@@ -158,7 +172,7 @@ def survey(url, pg, shots=None):
         report[name] = problems(pg)
         if shots:
             os.makedirs(shots, exist_ok=True)
-            pg.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+            full_screenshot(pg, os.path.join(shots, f"{name}.png"))
     return report
 
 
