@@ -32,7 +32,7 @@ _CUT_TEXT_JS = """() => {
 
 # Chart parts that must not overlap each other: titles, subplot titles, axis titles, legend,
 # play buttons and slider. Axis titles, the main title and the legend must not lie on a plot area.
-_CHART_OVERLAP_JS = """() => {
+_CHART_OVERLAP_JS = r"""() => {
   const out = [];
   const box = el => el.getBoundingClientRect();
   const hit = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 1 && b.left < a.right - 1
