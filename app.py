@@ -12,9 +12,10 @@ if __name__ == "__main__":
 
     import streamlit as st
 
-    from ui import runlog, sidebar, state
+    from ui import runlog, sidebar, state, style
 
     st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
+    style.apply()
     state.init()
 
     PAGES = [

@@ -47,7 +47,7 @@ runs = {init: current.training_for(SPEC, key, ds.x) for init, key in KEYS.items(
 km = runs["random"]
 s = ivfcore.size_stats(km.sizes)
 st.code(f"Cluster size stats: min={s.min}, max={s.max}, std={s.std:.1f}\n"
-        f"Largest 5 clusters: {list(s.largest)}", language=None)
+        f"Largest 5 clusters: {list(s.largest)}", language=None, wrap_lines=True)
 st.markdown(
     f"Training ran {km.n_iter} iterations. An even split would be {s.mean:,.0f} per list; the "
     f"imbalance factor is **{s.imbalance_factor:.2f}** (1.0 = perfectly even)."
@@ -61,8 +61,8 @@ def sizes_chart(run, title, key):
     st.plotly_chart(figures.sorted_sizes(run.sizes, title, colors=colors), key=key)
 
 
-sizes_chart(km, "Random initialisation: every list, largest first (red: mostly dense, "
-            "blue: mostly sparse)", "ex_sizes_random")
+sizes_chart(km, "Random initialisation: every list, largest first (blue: mostly dense, "
+            "orange: mostly sparse)", "ex_sizes_random")
 
 
 def reveal(label, name):
@@ -88,8 +88,8 @@ if reveal("list sizes and where the centroids sit", "ex_a1"):
                      "imbalance factor": round(st_.imbalance_factor, 2), "min": st_.min,
                      "max": st_.max, "std": round(st_.std, 1), "largest 5": str(list(st_.largest))})
     st.dataframe(rows, hide_index=True)
-    sizes_chart(runs["k-means++"], "k-means++: every list, largest first (red: mostly dense, "
-                "blue: mostly sparse)", "ex_sizes_pp")
+    sizes_chart(runs["k-means++"], "k-means++: every list, largest first (blue: mostly dense, "
+                "orange: mostly sparse)", "ex_sizes_pp")
     r, p = sits["random"], sits["k-means++"]
     st.markdown(
         f"Random initialisation picks 100 data vectors, and 90% of the data is dense, so "

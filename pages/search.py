@@ -10,8 +10,8 @@ st.markdown(
     "A query is compared with all nlist centroids, opens the **nprobe** nearest lists and "
     "computes exact distances only to the vectors stored there. **Click any point** to make "
     "it the query, or draw one below. Coloured points were scanned, grey ones never looked "
-    "at; green are true neighbours found, red crosses are true neighbours missed because "
-    "their list was not probed. Raise nprobe and watch recall and cost grow together."
+    "at; green circles are true neighbours found, orange squares results that are not true "
+    "neighbours, red crosses true neighbours missed because their list was not probed. Raise nprobe and watch recall and cost grow together."
 )
 
 ds = current.dataset()

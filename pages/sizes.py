@@ -31,7 +31,7 @@ for col, (name, over) in zip(cols, runs):
         st.code(
             f"Cluster size stats: min={s.min}, max={s.max}, std={s.std:.1f}\n"
             f"Largest 5 clusters: {list(s.largest)}",
-            language=None,
+            language=None, wrap_lines=True,
         )
         m = st.columns(3)
         m[0].metric("Imbalance factor", f"{s.imbalance_factor:.2f}",

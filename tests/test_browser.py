@@ -1,8 +1,9 @@
 """End to end in a real browser: start the server, walk every page as a learner would.
 
 Uses Debian's Chromium through Playwright (no browser download). Skips, saying why, when
-Chromium or Playwright is missing. Screenshots go to test-artifacts/ (and, with
-IVFLAB_SCREENSHOTS=docs, to docs/screenshots/ for the README).
+Chromium or Playwright is missing. Screenshots go to test-artifacts/; the ones taken at
+1024x768 (a classroom projector) also go, with IVFLAB_SCREENSHOTS=docs, to docs/screenshots/
+for the README.
 """
 
 import os
@@ -11,6 +12,7 @@ import shutil
 
 import pytest
 
+from bench import screens
 from bench.live import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -27,12 +29,13 @@ _idle = wait_idle
 
 
 def _shot(pg, name):
+    """A screenshot of the walkthrough (wide screen) into test-artifacts/; no text may be cut."""
     out = os.path.join(ROOT, "test-artifacts")
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, f"{name}.png")
     pg.screenshot(path=path)
-    if os.environ.get("IVFLAB_SCREENSHOTS") == "docs":
-        shutil.copy(path, os.path.join(ROOT, "docs", "screenshots", f"{name}.png"))
+    cut = screens.cut_text(pg)
+    assert not cut, f"text cut with an ellipsis on {name}: {cut}"
     return path
 
 
@@ -163,3 +166,25 @@ def test_learner_walkthrough(server, page):
     _goto(pg, server, "Search")
     k = pg.locator("input[type='range'][aria-label='k (neighbours to return)']").first.input_value()
     assert k == "10", k
+
+
+@pytest.mark.parametrize("size", screens.SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_page_reads_on_a_classroom_screen(server, browser, size):
+    """A projector (1024x768) and a small laptop (1280x800), the chapter's exercise loaded, every
+    page and tab, the exercise's answers revealed: no text cut with an ellipsis, no chart titles,
+    legends or controls on top of each other or on the points, no serious or critical axe-core
+    violation."""
+    width, height = size
+    pg = browser.new_page(viewport={"width": width, "height": height})
+    shots = os.path.join(ROOT, "test-artifacts", f"screens-{width}")
+    try:
+        report = screens.survey(server, pg, shots=shots)
+    finally:
+        pg.close()
+    if width == 1024 and os.environ.get("IVFLAB_SCREENSHOTS") == "docs":
+        for name in report:
+            shutil.copy(os.path.join(shots, f"{name}.png"),
+                        os.path.join(ROOT, "docs", "screenshots", f"{name}.png"))
+    bad = {view: lines for view, lines in report.items() if lines}
+    assert not bad, f"at {width}x{height}:\n" + "\n".join(
+        f"{view}:\n  " + "\n  ".join(lines) for view, lines in bad.items())

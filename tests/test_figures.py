@@ -85,3 +85,48 @@ def test_search_view_zooms_on_what_the_query_touched():
     lo, hi = zoomed.layout.xaxis.range
     for pts in (scanned, x[:1], km.centroids[tr.probed]):  # everything touched stays in view
         assert lo <= pts[:, 0].min() and pts[:, 0].max() <= hi
+
+
+def _hue(colour):
+    import colorsys
+
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return colorsys.rgb_to_hls(r, g, b)[0] * 360
+
+
+def _hue_gap(a, b):
+    d = abs(a - b) % 360
+    return min(d, 360 - d)
+
+
+def test_list_colours_cannot_be_read_as_found_or_missed_marks():
+    # Colour-blind-safe: Okabe-Ito first, then no hue near the green "found" or red "missed".
+    assert figures.palette(2) == ["#0072b2", "#e69f00"]  # the exercise page names blue and orange
+    for k in (2, 5, 40, 300):
+        cols = figures.palette(k)
+        assert len(cols) == k and len(set(cols[:60])) == min(k, 60)
+        for c in cols:
+            assert _hue_gap(_hue(c), _hue(figures.FOUND)) > 30, c
+            assert _hue_gap(_hue(c), _hue(figures.MISSED)) > 18, c
+
+
+def test_search_marks_differ_in_shape_and_the_key_names_each_shape():
+    import ivfcore
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(400, 4)).astype(np.float32)
+    km = ivfcore.train_kmeans(x, 8, seed=0)
+    index = ivfcore.build_ivf(x, km.centroids)
+    tr = index.trace(x[0], k=5, nprobe=2)
+    xy = x[:, :2]
+    one = (xy[:1], np.array([1]))
+    layers = {"found": one, "wrong": one, "missed": one, "query": xy[:1]}
+    fig = figures.search_view(xy, np.arange(400), index.labels, km.centroids[:, :2], tr, layers, "t")
+    symbols = {t.name.split(" (")[0]: t.marker.symbol for t in fig.data}
+    marks = [symbols[n] for n in ("true neighbour found", "returned, not a true neighbour",
+                                  "true neighbour missed", "probed centroid", "query")]
+    assert len(set(marks)) == len(marks), symbols  # none is told apart by colour alone
+    key = figures.search_key({"found": 3, "wrong": 1, "missed": 2}, 8)
+    for name, _, _, _, glyph, shape in figures.MARKS.values():
+        assert glyph in key and f"{name}" in key and shape in key
+    assert "true neighbour missed (2), cross" in key

@@ -91,7 +91,8 @@ def projection_control():
 
 
 def training_controls():
-    c = st.columns(6)
+    # Two rows of three: six in a row left each ~100 px at 1024 px and cut "k-means++".
+    c = st.columns(3) + st.columns(3)
     with c[0]:
         state.widget("nlist", st.number_input, "Lists (nlist = k)", min_value=1,
                      max_value=SETTINGS["nlist"].high, step=1,

@@ -19,17 +19,37 @@ WRONG = "#f28e2b"
 EMPTY = "#d73027"
 REPAIRED = "#f5b800"
 FONT = dict(size=13)
+TITLE_FONT = dict(size=15)
+SUBPLOT_TITLE_SIZE = 12
 AXIS_2D = dict(showticklabels=False, zeroline=False, showgrid=False)
 PLAY_MS = 450
 
 
+# Okabe & Ito's colour-blind-safe set without its green, vermillion and black, which the
+# search chart keeps for found (green), missed (red) and the query (black).
+OKABE_ITO = ("#0072b2", "#e69f00", "#56b4e9", "#cc79a7", "#f0e442")
+# Hue bands (degrees) the generated colours stay in: away from green (~70-170) and red
+# (~330-25), so no list colour can be read as a found or missed mark.
+LIST_HUES = ((25.0, 60.0), (180.0, 325.0))
+
+
 def palette(k):
-    """k distinguishable colours: hues spaced by the golden ratio, alternating lightness."""
-    out = []
-    for i in range(k):
-        h = (i * 0.618033988749895) % 1.0
-        light = (0.42, 0.55, 0.34)[i % 3]
-        r, g, b = colorsys.hls_to_rgb(h, light, 0.72)
+    """k colours for lists or groups: Okabe-Ito first, then hues outside the red and green bands.
+
+    The generated hues are spaced by the golden ratio over the allowed bands, with alternating
+    lightness, so neighbouring list numbers get clearly different colours.
+    """
+    out = list(OKABE_ITO[:k])
+    widths = [hi - lo for lo, hi in LIST_HUES]
+    for i in range(k - len(out)):
+        t = ((i + 1) * 0.618033988749895) % 1.0 * sum(widths)
+        for (lo, _), w in zip(LIST_HUES, widths):
+            if t < w:
+                hue = lo + t
+                break
+            t -= w
+        light = (0.42, 0.58, 0.32)[i % 3]
+        r, g, b = colorsys.hls_to_rgb(hue / 360.0, light, 0.75)
         out.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
     return out
 
@@ -67,13 +87,20 @@ def _fixed_axes(fig, xy, row=None, col=None, pad=0.05):
 
 
 def _base_layout(title, height):
-    return dict(title=dict(text=title, x=0.01), height=height, font=FONT,
+    return dict(title=dict(text=title, x=0.01, font=TITLE_FONT), height=height, font=FONT,
                 margin=dict(l=10, r=10, t=60, b=10), legend=dict(itemsizing="constant"),
                 hovermode="closest", dragmode="zoom")
 
 
 def _layout(fig, title, height=560):
     fig.update_layout(**_base_layout(title, height))
+    return fig
+
+
+def _legend_below(fig, y, **legend):
+    """A horizontal legend under the x-axis title (``y`` in plot heights, negative): at the
+    right, a legend took a third of a chart's width on a 1024 px screen."""
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=y, yanchor="top", **legend))
     return fig
 
 
@@ -91,8 +118,8 @@ def dataset_view(points, ids, groups, group_names, method, title):
             hovertemplate=f"{name}<br>vector %{{customdata}}<extra></extra>",
         ))
     _fixed_axes(fig, points)
-    fig.update_layout(legend_title_text="generated as")
-    return _layout(fig, f"{title} — {method.upper()} view of {len(ids):,} vectors")
+    _layout(fig, f"{title} — {method.upper()} view of {len(ids):,} vectors")
+    return _legend_below(fig, -0.08, title_text="generated as")
 
 
 def _trail(paths, upto, length):
@@ -142,12 +169,14 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     k = history[0].centroids.shape[0]
     total = playing_total or len(history)
     fig = make_subplots(
-        rows=2, cols=2, column_widths=[0.64, 0.36], row_heights=[0.5, 0.5],
+        rows=2, cols=2, column_widths=[0.6, 0.4], row_heights=[0.5, 0.5],
         specs=[[{"rowspan": 2}, {"secondary_y": True}], [None, {}]],
-        subplot_titles=("Vectors coloured by their list; ◆ centroids",
-                        "Inertia (falls) and centroid shift", "List sizes at this iteration"),
-        horizontal_spacing=0.06, vertical_spacing=0.18,
+        subplot_titles=("Vectors by list; ◆ centroids", "Inertia and shift",
+                        "List sizes at this iteration"),
+        # room between the panels for the right panels' tick labels and y titles
+        horizontal_spacing=0.13, vertical_spacing=0.2,
     )
+    fig.update_annotations(font_size=SUBPLOT_TITLE_SIZE)
     cols = np.array(palette(k))
     its = np.array([s.iteration for s in history])
     inertia = np.array([s.inertia for s in history])
@@ -241,9 +270,10 @@ def _add_player(fig, names):
             ],
         )],
         sliders=[dict(
-            # right of the two buttons (~140 px): at x = 0.14 Pause covered the slider's start
-            active=0, x=0.2, y=-0.09, len=0.8, xanchor="left", yanchor="top",
-            currentvalue=dict(visible=False), pad=dict(t=0, b=0),
+            # right of the two buttons (~150 px), in pixels: a share of the width (x = 0.2)
+            # put Pause over the slider's start on a 1024 px screen
+            active=0, x=0.0, y=-0.09, len=1.0, xanchor="left", yanchor="top",
+            currentvalue=dict(visible=False), pad=dict(t=0, b=0, l=170),
             steps=[dict(label=n, method="animate", args=[[n], go_frame(0, True)]) for n in names],
         )],
     )
@@ -326,13 +356,21 @@ def group_occupancy(counts, group_names, title):
             x=np.arange(len(where)), y=sorted_counts[:, g], name=name, marker_color=cols[g],
             customdata=where, hovertemplate=f"%{{customdata}}: %{{y:,}} {name}<extra></extra>",
         ))
-    fig.update_layout(barmode="stack", bargap=0.05, legend_title_text="generated as")
+    fig.update_layout(barmode="stack", bargap=0.05)
     fig.update_xaxes(title_text=xtitle, showticklabels=False)
     fig.update_yaxes(title_text="vectors in the list")
-    return _layout(fig, title, height=360)
+    _layout(fig, title, height=380)
+    return _legend_below(fig, -0.2, title_text="generated as")
 
 
 RANK_LABELS = 10  # probed centroids numbered on the search chart
+# The search chart's marks: name, colour, plotly symbol, size, the same shape as a character
+# and as a word for the key. Each has its own shape, so none relies on colour alone.
+MARKS = {
+    "wrong": ("returned, not a true neighbour", WRONG, "square", 10, "■", "square"),
+    "found": ("true neighbour found", FOUND, "circle", 12, "●", "circle"),
+    "missed": ("true neighbour missed", MISSED, "x", 13, "✖", "cross"),
+}
 
 
 def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=False):
@@ -373,15 +411,13 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=Fal
              customdata=np.c_[trace.probed, np.arange(1, len(trace.probed) + 1)],
              hovertemplate="list %{customdata[0]}: probed, rank %{customdata[1]}<extra></extra>"),
     ]
-    for key, name, color, symbol, size in (
-        ("wrong", "returned, not a true neighbour", WRONG, "circle", 10),
-        ("found", "true neighbour found", FOUND, "circle", 11),
-        ("missed", "true neighbour missed", MISSED, "x", 13),
-    ):
+    for key in ("wrong", "found", "missed"):
+        name, color, symbol, size = MARKS[key][:4]
         xy, vid = layers[key]
         traces.append(dict(
             x=xy[:, 0], y=xy[:, 1], name=f"{name} ({len(vid)})",
-            marker=dict(symbol=symbol, size=size, color=color, line=dict(color="#fff", width=1)),
+            # a dark outline sets the marks apart from the (circle) vectors of the lists
+            marker=dict(symbol=symbol, size=size, color=color, line=dict(color="#000", width=1.5)),
             customdata=vid, hovertemplate=f"vector %{{customdata}}: {name}<extra></extra>",
         ))
     qxy = layers["query"]
@@ -406,19 +442,23 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=Fal
 
 
 def search_key(counts, k):
-    """HTML key of :func:`search_view` (its own legend is off): ``counts`` of found/wrong/missed."""
+    """HTML key of :func:`search_view` (its own legend is off): ``counts`` of found/wrong/missed.
+
+    Each mark is named by its shape as well as drawn in its colour, so the key reads without
+    colour vision.
+    """
     cols = palette(max(k, 3))
     items = [
-        (f'<span style="color:{GREY}">●</span>', "not scanned"),
-        ("".join(f'<span style="color:{c}">●</span>' for c in cols[:3]), "scanned (colour = its list)"),
-        ('<span style="color:#666">◇</span>', "centroid, not probed"),
-        ("◆", f"probed centroid (number = rank, first {RANK_LABELS}; hover for the rest)"),
-        (f'<span style="color:{WRONG}">●</span>', f"returned, not a true neighbour ({counts['wrong']})"),
-        (f'<span style="color:{FOUND}">●</span>', f"true neighbour found ({counts['found']})"),
-        (f'<span style="color:{MISSED}">✕</span>', f"true neighbour missed ({counts['missed']})"),
-        (f'<span style="color:{QUERY}">★</span>', "the query"),
+        (f'<span style="color:{GREY}">●</span>', "not scanned (small grey dot)"),
+        ("".join(f'<span style="color:{c}">●</span>' for c in cols[:3]), "scanned (small dot, colour = its list)"),
+        ('<span style="color:#666">◇</span>', "centroid, not probed (hollow diamond)"),
+        ("◆", f"probed centroid (filled diamond, number = rank, first {RANK_LABELS}; hover for the rest)"),
     ]
-    return " &nbsp; ".join(f"{sym} {text}" for sym, text in items)
+    for key in ("wrong", "found", "missed"):
+        name, color, _, _, glyph, shape = MARKS[key]
+        items.append((f'<span style="color:{color}">{glyph}</span>', f"{name} ({counts[key]}), {shape}"))
+    items.append((f'<span style="color:{QUERY}">★</span>', "the query (star)"))
+    return " &nbsp; ".join(f'<span style="white-space:nowrap">{sym} {text}</span>' for sym, text in items)
 
 
 
@@ -498,7 +538,8 @@ def lines(series, xlabel, ylabel, title, log_y=False):
                                  line=dict(color=color, width=2.5), marker=dict(size=5)))
     fig.update_xaxes(title_text=xlabel)
     fig.update_yaxes(title_text=ylabel, type="log" if log_y else "linear", rangemode="tozero")
-    return _layout(fig, title, height=380)
+    _layout(fig, title, height=400)
+    return _legend_below(fig, -0.25)
 
 
 def cost_boxes(groups, title, ylabel="vectors scanned per query"):
@@ -536,6 +577,7 @@ def residual_picture(panels, title):
     """
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels],
                         horizontal_spacing=0.05)
+    fig.update_annotations(font_size=SUBPLOT_TITLE_SIZE)
     for col, (name, orig, dec, cxy) in enumerate(panels, start=1):
         seg = np.full((len(orig) * 3, 2), np.nan, dtype=np.float32)
         seg[0::3], seg[1::3] = orig, dec
