@@ -256,3 +256,42 @@ def test_bad_link_values_are_named_once_and_the_url_says_what_is_shown(server, b
     assert _agree(pg) == {"nprobe": "1", "topk": "10"}
     _shot(pg, "bad_link")
     pg.close()
+
+
+def test_an_upload_survives_a_reload_and_opens_for_others_only_when_shared(server, browser, tmp_path):
+    import numpy as np
+
+    path = tmp_path / "lesson.npy"
+    np.save(path, np.random.default_rng(3).normal(size=(500, 6)).astype(np.float32))
+    owner = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = owner.new_page()
+    pg.goto(server)
+    _idle(pg)
+    pg.get_by_role("combobox", name="Dataset").click()
+    pg.get_by_role("option", name="Your own vectors (upload)").click()
+    _idle(pg)
+    pg.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(path))
+    _idle(pg)
+    assert "lesson.npy" in pg.locator("[data-testid='stSidebar']").inner_text()
+    link = pg.url
+    assert "upload=" in link and "lesson" not in link and "/tmp" not in link
+    pg.reload()
+    _idle(pg)
+    _no_exception(pg)
+    assert "lesson.npy" in pg.locator("[data-testid='stSidebar']").inner_text(), "kept for its owner"
+    _shot(pg, "upload_after_reload")
+
+    other = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    other.goto(link)
+    _idle(other)
+    assert other.get_by_text(re.compile("did not share")).count() == 1
+    assert "lesson.npy" not in other.locator("body").inner_text()
+
+    pg.get_by_text("Share this dataset with anyone who has the link").click()
+    _idle(pg)
+    other.goto(link)
+    _idle(other)
+    _no_exception(other)
+    assert "lesson.npy" in other.locator("[data-testid='stSidebar']").inner_text(), "shared: opens for others"
+    other.context.close()
+    owner.close()
