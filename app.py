@@ -16,7 +16,6 @@ if __name__ == "__main__":
 
     st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
     style.apply()
-    state.init()
 
     PAGES = [
         st.Page("pages/dataset.py", title="1 · Dataset", icon=":material/scatter_plot:", default=True),
@@ -29,6 +28,7 @@ if __name__ == "__main__":
         st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
     ]
     page = st.navigation(PAGES)
+    state.init(page.url_path)
     with runlog.timed(page):
         sidebar.show()
         page.run()

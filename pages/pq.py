@@ -19,18 +19,16 @@ ds = current.dataset()
 km = current.training()
 d = ds.d
 choices = pq_m_choices(d)
-if state.get("pq_m") not in choices:
-    state.put(pq_m=default_pq_m(d))
 c = st.columns(3)
 with c[0]:
-    state.widget("pq_m", st.select_slider, "m (sub-vectors per vector)", options=choices,
-                 help=f"m must divide d = {d}; each sub-vector has d / m dimensions.")
+    m = state.widget("pq_m", st.select_slider, "m (sub-vectors per vector)", options=choices,
+                     auto=default_pq_m(d), help=f"m must divide d = {d}; each sub-vector has d / m dimensions.")
 with c[1]:
     state.widget("pq_nbits", st.select_slider, "bits per sub-vector code", options=list(range(1, 9)),
                  help="Each codebook has 2^bits entries.")
 with c[2]:
     state.widget("topk", st.slider, "k (neighbours)", min_value=1, max_value=100)
-m, nbits, k = state.get("pq_m"), state.get("pq_nbits"), state.get("topk")
+nbits, k = state.get("pq_nbits"), state.get("topk")
 spec, tkey = state.spec(), state.training_key()
 if ds.n // 2 < 2**nbits:
     st.error(f"This dataset is too small for {2**nbits}-entry codebooks: use fewer bits.")

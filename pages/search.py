@@ -28,7 +28,7 @@ pick[1].button(":material/casino: Random from this group →",
                on_click=lambda: state.put(q=f"id:{query.random_id(ds, seed, g)}"))
 pick[3].button(":material/auto_awesome: Fresh random vector", on_click=lambda: state.put(q=f"new:{seed % 100000}"))
 
-qvec, qdesc, qid = query.resolve(state.get("q"), ds, cache.data_spread(state.spec(), ds.x))
+qvec, qdesc, qid = query.resolve(state.checked_query(ds.n), ds, cache.data_spread(state.spec(), ds.x))
 with current.shown_errors():
     tr = index.trace(qvec, k=state.get("topk"), nprobe=state.get("nprobe"), exclude_id=qid)
 

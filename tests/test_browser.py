@@ -188,3 +188,135 @@ def test_every_page_reads_on_a_classroom_screen(server, browser, size):
     bad = {view: lines for view, lines in report.items() if lines}
     assert not bad, f"at {width}x{height}:\n" + "\n".join(
         f"{view}:\n  " + "\n  ".join(lines) for view, lines in bad.items())
+
+
+# --------------------------------------------------------------- history and links (#11)
+
+def _agree(pg):
+    """The URL, the sidebar and (on Search) the sliders and the chart name the same settings."""
+    import urllib.parse
+
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(pg.url).query)
+    side = pg.locator("[data-testid='stSidebar']").inner_text()
+    shown = {"nprobe": re.search(r"nprobe = (\d+)", side).group(1),
+             "topk": re.search(r"k = (\d+)", side).group(1)}
+    assert {n: query.get(n, [d])[0] for n, d in (("nprobe", "1"), ("topk", "10"))} == shown, (pg.url, side)
+    if "/search" in pg.url:
+        sliders = pg.get_by_role("slider")
+        values = {sliders.nth(i).get_attribute("aria-label"): sliders.nth(i).input_value()
+                  for i in range(sliders.count())}
+        assert values.get("nprobe (lists to open)") == shown["nprobe"], values
+        assert values.get("k (neighbours to return)") == shown["topk"], values
+        title = _chart_js(pg, "gd.layout.title.text")
+        assert f"k = {shown['topk']}, nprobe = {shown['nprobe']} " in title, title
+    return shown
+
+
+def _arrows(pg, slider_name, key, times):
+    slider = pg.get_by_role("slider", name=slider_name)
+    slider.focus()
+    for _ in range(times):
+        slider.press(key)
+        pg.wait_for_timeout(120)  # about a teacher's key repeat: several reruns overlap
+    _idle(pg)
+    _no_exception(pg)
+
+
+def test_back_and_forward_keep_the_address_bar_and_the_page_in_agreement(server, browser):
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(server)
+    _idle(pg)
+    start = pg.evaluate("history.length")
+    _goto(pg, server, "Search")
+    _arrows(pg, "nprobe (lists to open)", "ArrowRight", 4)
+    first = _agree(pg)  # (a key pressed while a run starts may be dropped by the slider)
+    assert first["nprobe"] != "1"
+    # settings changed on a page replace its history entry: one entry per page visited
+    assert pg.evaluate("history.length") == start + 1
+    _goto(pg, server, "Recall vs work")
+    _arrows(pg, "k (neighbours)", "ArrowLeft", 3)
+    recall = _agree(pg)
+    assert recall["nprobe"] == first["nprobe"] and recall["topk"] != "10"
+    _goto(pg, server, "Search")
+    _arrows(pg, "nprobe (lists to open)", "ArrowRight", 6)
+    last = _agree(pg)
+    assert int(last["nprobe"]) > int(first["nprobe"]) and last["topk"] == recall["topk"]
+    assert pg.evaluate("history.length") == start + 3
+    _shot(pg, "history_before_back")
+
+    pg.go_back()  # each entry shows what it names: Recall as it was left
+    _idle(pg)
+    assert "/recall" in pg.url and _agree(pg) == recall
+    for _ in range(2):  # quickly, without waiting for the app between them
+        pg.go_back(wait_until="commit")
+        pg.wait_for_timeout(60)
+    _idle(pg)
+    _no_exception(pg)
+    assert pg.url.rstrip("/") == server and _agree(pg) == {"nprobe": "1", "topk": "10"}
+    for _ in range(3):
+        pg.go_forward(wait_until="commit")
+        pg.wait_for_timeout(60)
+    _idle(pg)
+    _no_exception(pg)
+    assert "/search" in pg.url and _agree(pg) == last
+    _shot(pg, "history_after_forward")
+    assert pg.evaluate("history.length") == start + 3, "no entry added or cut by Back/Forward"
+    pg.close()
+
+
+def test_bad_link_values_are_named_once_and_the_url_says_what_is_shown(server, browser):
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(server + "/search?nprobe=-3&topk=abc&nlist=99999999&kind=..%2F..%2Fetc"
+                     "&q=id%3A99999999999&colour=%3Cb%3Ebold%3C%2Fb%3E")
+    _idle(pg)
+    _no_exception(pg)
+    notices = pg.locator("[data-testid='stAlert']", has_text="could not be used")
+    assert notices.count() == 1
+    text = notices.first.inner_text()
+    for part in ("nprobe=-3", "topk=abc", "nlist=99999999", "kind=../../etc", "q=id:99999999999",
+                 "colour is not a setting of this app: ignored"):
+        assert part in text, (part, text)
+    assert notices.first.locator("b").count() == 0, "text from the URL is not markup"
+    assert pg.url.rstrip("/") == server + "/search", pg.url  # every value shown is a default
+    assert _agree(pg) == {"nprobe": "1", "topk": "10"}
+    _shot(pg, "bad_link")
+    pg.close()
+
+
+def test_an_upload_survives_a_reload_and_opens_for_others_only_when_shared(server, browser, tmp_path):
+    import numpy as np
+
+    path = tmp_path / "lesson.npy"
+    np.save(path, np.random.default_rng(3).normal(size=(500, 6)).astype(np.float32))
+    owner = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = owner.new_page()
+    pg.goto(server)
+    _idle(pg)
+    pg.get_by_role("combobox", name="Dataset").click()
+    pg.get_by_role("option", name="Your own vectors (upload)").click()
+    _idle(pg)
+    pg.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(path))
+    _idle(pg)
+    assert "lesson.npy" in pg.locator("[data-testid='stSidebar']").inner_text()
+    link = pg.url
+    assert "upload=" in link and "lesson" not in link and "/tmp" not in link
+    pg.reload()
+    _idle(pg)
+    _no_exception(pg)
+    assert "lesson.npy" in pg.locator("[data-testid='stSidebar']").inner_text(), "kept for its owner"
+    _shot(pg, "upload_after_reload")
+
+    other = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    other.goto(link)
+    _idle(other)
+    assert other.get_by_text(re.compile("did not share")).count() == 1
+    assert "lesson.npy" not in other.locator("body").inner_text()
+
+    pg.get_by_text("Share this dataset with anyone who has the link").click()
+    _idle(pg)
+    other.goto(link)
+    _idle(other)
+    _no_exception(other)
+    assert "lesson.npy" in other.locator("[data-testid='stSidebar']").inner_text(), "shared: opens for others"
+    other.context.close()
+    owner.close()

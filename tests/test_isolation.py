@@ -124,7 +124,7 @@ def test_one_learners_upload_and_settings_never_reach_another(server, browser, t
 
     # B opens A's link: A's settings come along, A's upload does not
     b.open(a_link[len(server):])
-    assert "someone's uploaded file" in b.sidebar()
+    assert "did not share" in b.text()
     assert DEFAULT_KIND in b.sidebar()
     assert "secret_A" not in b.text()
     assert b.query().get("kind") is None

@@ -15,7 +15,7 @@ import streamlit as st
 
 import ivfcore
 
-from . import figures, query, worker
+from . import figures, query, uploads, worker
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 
@@ -33,6 +33,12 @@ def uploaded_dataset(digest, filename, _data):
 
 def digest_of(data):
     return hashlib.sha256(data).hexdigest()[:16]
+
+
+@st.cache_resource
+def upload_store():
+    """The server's uploaded files (bounded in bytes; see ``ui/uploads.py``)."""
+    return uploads.UploadStore()
 
 
 def dataset(spec, upload=None):

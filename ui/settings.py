@@ -3,35 +3,83 @@
 Pure Python (no streamlit), so pages, state handling and tests share one table.
 """
 
+import math
+import re
 from dataclasses import dataclass
+from typing import Callable
 
 import ivfcore
+
+_KIND_WORDS = {int: "a whole number", float: "a number", bool: "True or False", str: "text"}
 
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting: URL name, default, type and what values are allowed.
+
+    ``pages``: the url paths of the pages that own the setting (empty: every page). A
+    page's own setting appears only in that page's links, so it does not ride along.
+    ``check``: for text settings, a function returning why a value is not allowed (or None).
+    """
+
     name: str
     default: object
     kind: type  # int, float, str or bool
     choices: tuple = ()
     low: float = None
     high: float = None
+    pages: tuple = ()
+    check: Callable = None
 
-    def parse(self, text):
-        """The value a URL string stands for, or the default when it is not valid."""
+    def read(self, text):
+        """(value, None) for a URL string that is allowed, else (default, why it is not).
+
+        Parameters
+        ----------
+        text : str
+            The parameter's value as the URL holds it.
+
+        Returns
+        -------
+        value : object
+            The value to use: ``text`` converted, or the default when it is not allowed.
+        reason : str or None
+            Why ``text`` was not used, in words a learner can act on; None when it was.
+        """
+        text = str(text)
         if self.kind is bool:
-            return {"True": True, "False": False}.get(str(text), self.default)
+            value = {"True": True, "False": False}.get(text)
+            return (value, None) if value is not None else (self.default, "is not True or False")
         try:
             value = self.kind(text)
         except (TypeError, ValueError):
-            return self.default
+            return self.default, f"is not {_KIND_WORDS[self.kind]}"
+        if self.kind is float and not math.isfinite(value):
+            return self.default, "is not a finite number"
         if self.choices and value not in self.choices:
-            return self.default
+            return self.default, "is not one of " + ", ".join(map(str, self.choices))
         if self.low is not None and value < self.low:
-            return self.default
+            return self.default, f"is below the smallest allowed value, {self.low:,}"
         if self.high is not None and value > self.high:
-            return self.default
-        return value
+            return self.default, f"is above the largest allowed value, {self.high:,}"
+        reason = self.check(value) if self.check else None
+        return (self.default, reason) if reason else (value, None)
+
+    def parse(self, text):
+        """The value a URL string stands for, or the default when it is not allowed."""
+        return self.read(text)[0]
+
+
+def query_problem(q):
+    """Why ``q`` is not a query the Search page can read (None when it is): ``id:N`` or ``new:N``."""
+    if not re.fullmatch(r"(id|new):[0-9]{1,12}", q):
+        return "is not id:<vector number> or new:<seed>"
+    return None
+
+
+def upload_problem(digest):
+    """Why ``digest`` cannot name an upload (None when it can): 16 hexadecimal digits."""
+    return None if re.fullmatch(r"[0-9a-f]{16}", digest) else "is not an upload's 16-digit name"
 
 
 # Dataset parameters per kind: (param, default, type, low, high, label, help)
@@ -65,6 +113,7 @@ KIND_PARAMS = {
     "digits": [],
 }
 SHAPES = ("moons", "rings", "spiral", "filaments")
+COMPARISON_PAGES = ("sizes", "recall")  # the pages that draw training B
 HELD_OUT_PER_GROUP = (25, 50, 100, 200)
 
 KIND_LABELS = {
@@ -101,27 +150,29 @@ SETTINGS = {
         Setting("tol", 1e-4, float, low=0.0, high=1e6),
         Setting("train_seed", 0, int, low=0, high=2**31 - 1),
         Setting("proj", "pca", str, ivfcore.PROJECTIONS),
-        # comparison training on the sizes page ("same" keeps the main training's value)
-        Setting("b_init", "k-means++", str, ("same",) + ivfcore.INITS),
-        Setting("b_empty", "same", str, ("same",) + ivfcore.EMPTY_STRATEGIES),
-        Setting("b_nlist", 0, int, low=0, high=4096),
+        # an uploaded file, named by its content's digest (see ui/uploads.py)
+        Setting("upload", "", str, check=upload_problem),
+        # comparison training on the sizes and recall pages ("same" keeps the main training's value)
+        Setting("b_init", "k-means++", str, ("same",) + ivfcore.INITS, pages=COMPARISON_PAGES),
+        Setting("b_empty", "same", str, ("same",) + ivfcore.EMPTY_STRATEGIES, pages=COMPARISON_PAGES),
+        Setting("b_nlist", 0, int, low=0, high=4096, pages=COMPARISON_PAGES),
         # failure-mode lab
-        Setting("fm_empty", "copies", str, ("copies", "box")),
-        Setting("fm_shape", "moons", str, SHAPES),
-        Setting("fm_nlist", 16, int, low=2, high=256),
-        Setting("fm_nprobe", 1, int, low=1, high=256),
+        Setting("fm_empty", "copies", str, ("copies", "box"), pages=("failures",)),
+        Setting("fm_shape", "moons", str, SHAPES, pages=("failures",)),
+        Setting("fm_nlist", 16, int, low=2, high=256, pages=("failures",)),
+        Setting("fm_nprobe", 1, int, low=1, high=256, pages=("failures",)),
         # recall page: held-out queries per group
-        Setting("rq", 100, int, HELD_OUT_PER_GROUP),
+        Setting("rq", 100, int, HELD_OUT_PER_GROUP, pages=("recall",)),
         # the chapter's exercise: which answers are revealed
-        *(Setting(f"ex_a{i}", False, bool) for i in (1, 2, 3)),
-        # IVF-PQ (pq_m = 0: a quarter of d, rounded to a divisor)
-        Setting("pq_m", 0, int, low=0, high=4096),
-        Setting("pq_nbits", 8, int, low=1, high=8),
+        *(Setting(f"ex_a{i}", False, bool, pages=("exercise",)) for i in (1, 2, 3)),
+        # IVF-PQ (pq_m = 0: default_pq_m(d), which the page shows without storing it)
+        Setting("pq_m", 0, int, low=0, high=4096, pages=("pq",)),
+        Setting("pq_nbits", 8, int, low=1, high=8, pages=("pq",)),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),
-        Setting("q", "id:0", str),
-        Setting("zoom", True, bool),  # search chart framed on what the query touched
+        Setting("q", "id:0", str, check=query_problem),
+        Setting("zoom", True, bool, pages=("search",)),  # search chart framed on what the query touched
     ]
 }
 

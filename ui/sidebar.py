@@ -1,13 +1,21 @@
-"""The sidebar every page shares: what data and index the learner is looking at."""
+"""The sidebar every page shares: what data and index the learner is looking at.
+
+Above the page, the notice naming each value of an opened link that was not used.
+"""
 
 import streamlit as st
 
-from . import state
+from . import browser, state
 from .settings import KIND_LABELS
 
 
 def show():
     v = state.values()
+    lines = state.report()
+    if lines:
+        st.warning("**Some values in this link could not be used.** The page shows what was "
+                   "used instead, and the address bar now says so.\n\n"
+                   + "\n".join(f"- {line}" for line in lines))
     with st.sidebar:
         notice = state.said("sidebar")
         if notice:
@@ -16,7 +24,7 @@ def show():
         upload = st.session_state.get("_upload")
         kind = KIND_LABELS[v["kind"]]
         if v["kind"] == "upload" and upload:
-            kind = f"{kind}: {upload[1]}"
+            kind = f"{kind}: {state.escape(upload[1])}"
         if v["kind"] not in ("upload", "digits"):  # a file and a fixed real dataset have no seed
             kind = f"{kind} (seed {v['seed']})"
         st.markdown(
@@ -29,3 +37,4 @@ def show():
             "The address bar holds these settings: copy the link to open the same view on "
             "another screen."
         )
+        browser.install(remember=bool(upload))
