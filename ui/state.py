@@ -10,7 +10,7 @@ import re
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import browser, cache
+from . import browser, cache, links
 from .settings import KIND_LABELS, SETTINGS, dataset_spec
 
 _STORE = "_settings"
@@ -62,7 +62,7 @@ def _adopt(url):
             store[name], reason = s.read(url[name])
             if reason:
                 problems.append(_line(name, url[name], reason, store[name]))
-        elif _relevant(name, {**store, "kind": kind}, page):
+        elif links.relevant(name, {**store, "kind": kind}, page):
             store[name] = s.default  # absent from the URL: the entry names the default
     problems += [f"{escape(name)} is not a setting of this app: ignored." for name in url
                  if name not in SETTINGS]
@@ -192,26 +192,10 @@ def sync_url():
     parameters only for the kind in use. Same page, new settings: the browser's history
     entry is replaced, not added to (``ui/browser.py``).
     """
-    store = st.session_state[_STORE]
-    page = st.session_state.get(_PAGE, "")
-    wanted = {
-        name: str(store[name])
-        for name, s in SETTINGS.items()
-        if store[name] != s.default and _relevant(name, store, page)
-    }
+    wanted = links.url_params(st.session_state[_STORE], st.session_state.get(_PAGE, ""))
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[_URL] = wanted
-
-
-def _relevant(name, store, page):
-    """Whether setting ``name`` belongs in the URL of ``page`` with these settings."""
-    if "." in name:  # dataset parameters: only for the kind in use
-        return name.split(".", 1)[0] == store["kind"]
-    if name == "upload":
-        return store["kind"] == "upload"
-    pages = SETTINGS[name].pages
-    return not pages or page in pages
 
 
 def widget(name, factory, label, auto=None, **kwargs):
