@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import boot, controls, current, figures, state
+from ui import boot, controls, current, figures, state, tables
 
 boot.through_app()
 
@@ -24,18 +24,18 @@ c[1].metric("Dimensions (d)", ds.d)
 c[2].metric("Groups", len(ds.group_names))
 with c[3]:
     counts = ds.group_counts()
-    st.dataframe(
+    tables.table(
         {"group": ds.group_names, "vectors": counts, "share": [f"{v / ds.n:.1%}" for v in counts]},
         hide_index=True, height=min(220, 38 + 35 * len(counts)),
     )
 st.caption(ds.description)
 nlist = state.get("nlist")
 if ds.n < 39 * nlist:
-    st.warning(f"With nlist = {nlist} lists this dataset has fewer than 39 vectors per list "
+    st.warning(f"With nlist = {nlist:,} this dataset has fewer than 39 vectors per list "
                f"({ds.n / nlist:.1f}): k-means will estimate the centroids poorly. Use fewer "
                f"lists or more vectors.")
 if nlist > ds.n:
-    st.error(f"nlist = {nlist} is larger than n = {ds.n}: choose fewer lists on the Train page.")
+    st.error(f"nlist = {nlist:,} is larger than n = {ds.n:,}: choose fewer lists on the Train page.")
 
 controls.projection_control()
 proj = current.projection()

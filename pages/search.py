@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, fmt, query, state
+from ui import boot, cache, controls, current, figures, fmt, query, state, tables
 
 boot.through_app()
 
@@ -9,7 +9,7 @@ st.title(":material/travel_explore: Search: what a query scans, finds and misses
 st.markdown(
     "A query is compared with all nlist centroids, opens the **nprobe** nearest lists and "
     "computes exact distances only to the vectors stored there. **Click any point** to make "
-    "it the query, or draw one below. Coloured points were scanned, grey ones never looked "
+    "it the query, or pick one with the buttons below. Coloured points were scanned, grey ones never looked "
     "at; green circles are true neighbours found, orange squares results that are not true "
     "neighbours, red crosses true neighbours missed because their list was not probed. Raise nprobe and watch recall and cost grow together."
 )
@@ -96,17 +96,17 @@ if len(tr.missed_ids):
     st.markdown(f"**{len(rows)} true neighbour(s) missed** — each sat in a list that was not "
                 "probed; *nprobe needed* is the rank of that list among the query's nearest "
                 "centroids, the smallest nprobe that would have found it.")
-    st.dataframe(
+    tables.table(
         {"vector id": tr.true_ids[rows], "true rank": np.array(rows) + 1,
          "distance²": np.round(tr.true_distances[rows].astype(float), 4),
          "its list": tr.true_lists[rows], "nprobe needed": tr.true_list_rank[rows]},
         hide_index=True,
     )
 else:
-    st.success(f"All {len(tr.true_ids)} true neighbours were found by opening {tr.nprobe} of "
-               f"{tr.nlist} lists.")
+    st.success(f"All {fmt.count(len(tr.true_ids), 'true neighbour')} found by opening "
+               f"{tr.nprobe} of {fmt.count(tr.nlist, 'list')}.")
 with st.expander("The probed lists, nearest centroid first"):
-    st.dataframe(
+    tables.table(
         {"rank": np.arange(1, tr.nprobe + 1), "list": tr.probed,
          "distance² to centroid": np.round(tr.centroid_distances[: tr.nprobe].astype(float), 4),
          "vectors scanned": index.list_sizes[tr.probed]},

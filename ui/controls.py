@@ -4,7 +4,7 @@ import streamlit as st
 
 import ivfcore
 
-from . import browser, cache, state
+from . import browser, cache, fmt, state
 from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, SETTINGS, SHAPES
 
 INIT_HELP = ("random: nlist distinct data vectors, as the chapter does. k-means++: each next "
@@ -38,7 +38,7 @@ def dataset_controls():
                 state.widget(key, st.selectbox, label, options=list(SHAPES), help=help_)
             elif typ is int:
                 state.widget(key, st.number_input, label, min_value=low, max_value=high,
-                             step=max(1, (high - low) // 100) if high > 1000 else 1, help=help_)
+                             step=_round_step(high), help=help_)
             else:
                 state.widget(key, st.number_input, label, min_value=float(low),
                              max_value=float(high), step=0.05, format="%.2f", help=help_)
@@ -46,6 +46,11 @@ def dataset_controls():
         if kind != "digits":
             state.widget("seed", st.number_input, "Seed", min_value=0, step=1,
                          help="Same seed, same vectors, same pictures.")
+
+
+def _round_step(high):
+    """A round step for a count input: 1,000 for n up to 200,000, 1 below 1,000."""
+    return 10 ** max(0, len(str(int(high))) - 3)
 
 
 def upload_box():
@@ -143,7 +148,7 @@ def search_controls(nlist):
     if state.get("nprobe") > nlist:
         # Run again with the clamped value, so the sidebar (drawn before this page) shows it.
         state.say_later("nprobe", f"nprobe was {state.get('nprobe')}, but this index has only "
-                                  f"nlist = {nlist} lists: it is now {nlist} (open every list).")
+                                  f"nlist = {fmt.count(nlist, 'list')}: it is now {nlist} (open every list).")
         state.correct(nprobe=nlist)
         st.rerun()
     notice = state.said("nprobe")

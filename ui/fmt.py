@@ -20,6 +20,11 @@ def average(v):
     return f"{v:,.0f}" if v >= 10 else f"{v:.3g}"
 
 
+def count(n, noun, plural=None):
+    """A count with its noun: "1 list", "2 lists", "100,000 vectors"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def share(v):
     """A share of the data as a short percentage: 90%, 12.5%, 0.4%."""
     text = f"{100 * v:.1f}".rstrip("0").rstrip(".")
