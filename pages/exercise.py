@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, figures, state
+from ui import boot, cache, current, figures, lessons, state, tables
 from ui.settings import EXERCISE_PRESET, dataset_spec
 
 boot.through_app()
@@ -70,6 +70,17 @@ def reveal(label, name):
     return state.widget(name, st.toggle, f"Show the answer: {label}")
 
 
+def judge(key, answer):
+    """Set the learner's prediction (radio ``key``) beside the answer the numbers give."""
+    guess = st.session_state.get(key)
+    if guess is None:
+        st.info(f"The numbers say: **{answer}**. (Make a prediction above to compare.)")
+    elif guess == answer:
+        st.success(f"You predicted **{guess}**, and the numbers agree: **{answer}**.")
+    else:
+        st.warning(f"You predicted **{guess}**; the numbers say **{answer}**. Read on to see why.")
+
+
 # --- Question 1 -----------------------------------------------------------------------------
 st.header("3 · Random or k-means++: who gets the lists?")
 st.radio("Predict: which initialisation gives the dense 90% of the vectors more lists?",
@@ -87,10 +98,11 @@ if reveal("list sizes and where the centroids sit", "ex_a1"):
                      "lists mostly dense at the end": sits[init][1],
                      "imbalance factor": round(st_.imbalance_factor, 2), "min": st_.min,
                      "max": st_.max, "std": round(st_.std, 1), "largest 5": str(list(st_.largest))})
-    st.dataframe(rows, hide_index=True)
+    tables.table(rows, hide_index=True)
     sizes_chart(runs["k-means++"], "k-means++: every list, largest first (blue: mostly dense, "
                 "orange: mostly sparse)", "ex_sizes_pp")
     r, p = sits["random"], sits["k-means++"]
+    judge("ex_q1", lessons.larger({"random": r[1], "k-means++": p[1]}, "about the same", 0.1))
     st.markdown(
         f"Random initialisation picks 100 data vectors, and 90% of the data is dense, so "
         f"**{r[0]}** centroids start in the ball and **{r[1]}** lists end up mostly dense: the "
@@ -126,8 +138,11 @@ if reveal("vectors scanned per query", "ex_a2"):
                 rows.append({"init": init, "nprobe": p, "queries": name,
                              "vectors scanned (mean)": int(w.mean()),
                              "fewest": int(w.min()), "most": int(w.max())})
-    st.dataframe(rows, hide_index=True)
+    tables.table(rows, hide_index=True)
     get = {(r["init"], r["nprobe"], r["queries"]): r["vectors scanned (mean)"] for r in rows}
+    judge("ex_q2", lessons.larger({"dense queries": get[("k-means++", 1, "dense")],
+                                   "sparse queries": get[("k-means++", 1, "sparse")]},
+                                  "about the same", 0.1))
     st.markdown(
         f"Held-out queries (100 dense, 100 sparse, not in the index). Under k-means++ a dense "
         f"query opens one of the few swollen lists and scans about "
@@ -173,12 +188,13 @@ if reveal("recall and where the neighbours live", "ex_a3"):
     config[NEEDED] = st.column_config.NumberColumn(
         help=f"The smallest nprobe that finds all {K} true neighbours: the rank of the "
              "farthest list holding one of them (median over the group's queries)")
-    st.dataframe(rows, hide_index=True, column_config=config)
+    tables.table(rows, hide_index=True, column_config=config)
     d, sp = rows
     r5 = f"recall@{K}, nprobe 5"
     winner = ("**sparse** queries find more of their neighbours" if sp[r5] > d[r5] else
               "**dense** queries find more of their neighbours" if d[r5] > sp[r5] else
               "dense and sparse queries find the same share of their neighbours")
+    judge("ex_q3", lessons.larger({"dense": d[r5], "sparse": sp[r5]}, "the same", 0.0))
     mostly_dense = int((ivfcore.group_occupancy(km.labels, ds.groups, NLIST, 2).argmax(axis=1)
                         == 0).sum())
     st.markdown(

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, figures, lessons, state
+from ui import boot, cache, current, figures, lessons, state, tables
 from ui.settings import FAILURE_SPECS, SHAPES, manifold_spec
 
 boot.through_app()
@@ -46,7 +46,7 @@ with empty_tab:
                      "repeat repairs": len(repaired) - len(set(repaired)),
                      "iterations": km.n_iter, "final inertia": round(km.inertia, 1)})
         series[empty] = ([s.iteration for s in km.history], [s.n_empty for s in km.history])
-    st.dataframe(rows, hide_index=True, column_config={
+    tables.table(rows, hide_index=True, column_config={
         "repairs": st.column_config.NumberColumn(
             help="How many times an empty list was given a new centroid, over all iterations"),
         "repeat repairs": st.column_config.NumberColumn(
@@ -108,7 +108,7 @@ with unbalanced_tab:
                          "imbalance factor": round(ivfcore.size_stats(km.sizes).imbalance_factor, 2)})
     st.plotly_chart(figures.cost_boxes(boxes, "Vectors scanned per query at nprobe = 1"),
                     key="cost_boxes")
-    st.dataframe(rows, hide_index=True)
+    tables.table(rows, hide_index=True)
 
 
 with shape_tab:

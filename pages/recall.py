@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, fmt, state
+from ui import boot, cache, controls, current, figures, fmt, state, tables
 from ui.settings import HELD_OUT_PER_GROUP
 
 boot.through_app()
@@ -88,7 +88,7 @@ st.caption(
     "another vector at that same distance."
 )
 with st.expander("The numbers behind the curves"):
-    st.dataframe(rows, hide_index=True)
+    tables.table(rows, hide_index=True)
     if group_rows:
         st.markdown(f"Recall@{sw.k} of each group's held-out queries, by nprobe:")
-        st.dataframe(group_rows, hide_index=True)
+        tables.table(group_rows, hide_index=True)

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, controls, current, figures, fmt
+from ui import boot, controls, current, figures, fmt, tables
 
 boot.through_app()
 
@@ -57,7 +57,7 @@ for col, (name, over) in zip(cols, runs):
                         key=f"sorted_{name}")
         st.plotly_chart(figures.size_histogram(km.sizes, "How many lists have each size", log=log),
                         key=f"hist_{name}")
-        st.dataframe(
+        tables.table(
             {"group": ds.group_names, "vectors": ds.group_counts(),
              "lists holding any": (occ > 0).sum(axis=0),
              "lists where it is the majority": majority},

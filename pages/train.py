@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, state
+from ui import boot, cache, controls, current, figures, state, tables
 
 boot.through_app()
 
@@ -52,7 +52,7 @@ repairs = [(s.iteration, r.cluster, r.strategy, r.source) for s in km.history fo
 if repairs:
     with st.expander(f"Every empty-list repair ({len(repairs)})"):
         it, lst, how, src = zip(*repairs)
-        st.dataframe({"iteration": it, "list": lst, "strategy": how,
+        tables.table({"iteration": it, "list": lst, "strategy": how,
                       "from (vector id, or list split)": src}, hide_index=True)
 st.caption(
     "Inertia is the sum of squared distances from each vector to its centroid; the shift is "
