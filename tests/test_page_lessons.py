@@ -263,3 +263,27 @@ def test_compare_shapes_by_hand():
     assert compare_shapes(side(0.77, 1.8), side(0.95, 1.2)) == ("shape", False, "shape")
     assert compare_shapes(side(0.80, 1.50), side(0.81, 1.52)) == (None, True, None)
     assert compare_shapes(side(0.90, 1.1), side(0.87, 1.4)) == ("blobs", True, "blobs")
+
+
+def test_larger_by_hand():
+    from ui.lessons import larger
+
+    assert larger({"random": 40, "k-means++": 9}, "about the same", 0.1) == "random"
+    assert larger({"dense": 0.2, "sparse": 0.9}, "the same", 0.0) == "sparse"
+    assert larger({"a": 100, "b": 95}, "same", 0.1) == "same"  # within 10% of the larger
+    assert larger({"a": 0.5, "b": 0.5}, "same", 0.0) == "same"
+
+
+@pytest.mark.parametrize("guess", ["dense", "sparse"])
+def test_exercise_sets_the_prediction_beside_the_answer(guess):
+    at = _page("pages/exercise.py", {"ex_a3": "True"})
+    at.radio(key="ex_q3").set_value(guess).run()
+    assert not at.exception
+    rows = at.dataframe[-1].value.set_index("queries")
+    dense, sparse = rows.loc["dense", "recall@10, nprobe 5"], rows.loc["sparse", "recall@10, nprobe 5"]
+    answer = "dense" if dense > sparse else "sparse" if sparse > dense else "the same"
+    if guess == answer:
+        assert any(f"You predicted **{guess}**, and the numbers agree" in s.value for s in at.success)
+    else:
+        assert any(f"You predicted **{guess}**; the numbers say **{answer}**" in w.value
+                   for w in at.warning)

@@ -27,6 +27,19 @@ def shape_numbers(ds, km, ho, nprobe):
             "groups": len(ds.group_names), "d": ds.d, "description": ds.description}
 
 
+def larger(values, same, rel_tol):
+    """Which of two named values is larger, or ``same`` when they are within ``rel_tol``.
+
+    ``values`` is ``{name: value}`` with two entries; ``rel_tol`` is a share of the larger
+    magnitude (0: only equal values are the same). The exercise page sets this answer beside
+    the learner's prediction.
+    """
+    (a, va), (b, vb) = values.items()
+    if abs(va - vb) <= rel_tol * max(abs(va), abs(vb)):
+        return same
+    return a if va > vb else b
+
+
 def compare_shapes(blobs, shape):
     """Which side of the shape tab searches better, from two :func:`shape_numbers` results.
 
