@@ -93,7 +93,7 @@ if stand_ins:
 if len(tr.missed_ids):
     pos = {int(v): j for j, v in enumerate(tr.true_ids)}
     rows = [pos[int(v)] for v in tr.missed_ids]
-    st.markdown(f"**{len(rows)} true neighbour(s) missed** — each sat in a list that was not "
+    st.markdown(f"**{fmt.count(len(rows), 'true neighbour')} missed** — each sat in a list that was not "
                 "probed; *nprobe needed* is the rank of that list among the query's nearest "
                 "centroids, the smallest nprobe that would have found it.")
     tables.table(
@@ -103,8 +103,9 @@ if len(tr.missed_ids):
         hide_index=True,
     )
 else:
-    st.success(f"All {fmt.count(len(tr.true_ids), 'true neighbour')} found by opening "
-               f"{tr.nprobe} of {fmt.count(tr.nlist, 'list')}.")
+    every = ("The true neighbour was" if len(tr.true_ids) == 1 else
+             f"All {len(tr.true_ids):,} true neighbours were")
+    st.success(f"{every} found by opening {tr.nprobe} of {fmt.count(tr.nlist, 'list')}.")
 with st.expander("The probed lists, nearest centroid first"):
     tables.table(
         {"rank": np.arange(1, tr.nprobe + 1), "list": tr.probed,

@@ -202,7 +202,7 @@ def _agree(pg):
              "topk": re.search(r"k = (\d+)", side).group(1)}
     assert {n: query.get(n, [d])[0] for n, d in (("nprobe", "1"), ("topk", "10"))} == shown, (pg.url, side)
     if "/search" in pg.url:
-        sliders = pg.get_by_role("slider")
+        sliders = _live(pg, "input[@type='range']")
         values = {sliders.nth(i).get_attribute("aria-label"): sliders.nth(i).input_value()
                   for i in range(sliders.count())}
         assert values.get("nprobe (lists to open)") == shown["nprobe"], values
@@ -212,8 +212,14 @@ def _agree(pg):
     return shown
 
 
+def _live(pg, xpath_test):
+    """Elements matching ``//xpath_test`` outside Streamlit's stale (fading, about to be
+    replaced) elements: on a loaded machine a rerun's old slider can still be on the page."""
+    return pg.locator(f"xpath=//{xpath_test}[not(ancestor::*[@data-stale='true'])]")
+
+
 def _arrows(pg, slider_name, key, times):
-    slider = pg.get_by_role("slider", name=slider_name)
+    slider = _live(pg, f"input[@type='range' and @aria-label='{slider_name}']").first
     slider.focus()
     for _ in range(times):
         slider.press(key)
