@@ -170,6 +170,8 @@ SETTINGS = {
         # IVF-PQ (pq_m = 0: default_pq_m(d), which the page shows without storing it)
         Setting("pq_m", 0, int, low=0, high=4096, pages=("pq",)),
         Setting("pq_nbits", 8, int, low=1, high=8, pages=("pq",)),
+        # worksheet: the answer key shown (for the teacher)
+        Setting("ws_key", False, bool, pages=("worksheet",)),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),
