@@ -123,7 +123,7 @@ def build(values, ds, km, index, held_out):
         Question("How many iterations did k-means run before it stopped?", "train",
                  "the metric Iterations, under the animation", values, str(km.n_iter)),
         Question("How many vectors does the largest list hold?", "sizes",
-                 "training A: max= in the printout, or the last bold number under it", values,
+                 "training A: max in the printout, also the last bold number under it", values,
                  f"{s.max:,}"),
         Question("What is the imbalance factor of the lists (1.0 = perfectly even)?", "sizes",
                  "training A: the metric Imbalance factor", values, f"{s.imbalance_factor:.2f}"),
