@@ -133,7 +133,7 @@ def build(values, ds, km, index, held_out):
         Question(f"Same query and nprobe: how many distance computations does the search make "
                  "in all (centroids compared plus candidates scanned)?", "search",
                  "the metric Distance computations", at_query, f"{tr.n_distance_computations:,}"),
-        Question(f"Raise nprobe one step at a time, starting at 1. What is the smallest nprobe "
+        Question(f"Move the nprobe slider up from 1. What is the smallest nprobe "
                  f"at which data vector {qid} reaches a recall@{k} of at least {target}?",
                  "search", f"the nprobe slider, when the metric Recall@{k} first shows {target} "
                  "or more", {**at_query, "nprobe": 1},
