@@ -143,6 +143,7 @@ VIEWS = [
     ("failures-unbalanced", None, _tab("Unbalanced clusters")),
     ("failures-shapes", None, _tab("Non-spherical clusters")),
     ("pq", "IVF-PQ vs IVF-Flat", None),
+    ("worksheet", "Worksheet", _reveal_all),
 ]
 
 

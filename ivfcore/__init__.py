@@ -19,6 +19,7 @@ from .metrics import METRICS, check_metric, is_similarity, prepare, to_reported
 from .pq import IVFPQIndex, build_ivfpq
 from .projection import METHODS as PROJECTIONS, Projection, fit_projection
 from .stats import SizeStats, group_occupancy, size_stats
+from .tuning import NprobeForRecall, smallest_nprobe
 from .sweep import (
     NeighbourSpread, RecallSweep, default_nprobes, holdout_split, neighbour_spread, recall_sweep,
     share_weights,
@@ -32,4 +33,5 @@ __all__ = [
     "size_stats", "train_kmeans", "RecallSweep", "default_nprobes", "holdout_split",
     "recall_sweep", "NeighbourSpread", "neighbour_spread", "box_init", "share_weights",
     "METRICS", "check_metric", "is_similarity", "prepare", "to_reported",
+    "NprobeForRecall", "smallest_nprobe",
 ]

@@ -14,8 +14,8 @@ st.markdown(
     "cannot describe (**non-spherical**). Each tab reproduces one on data built to show it, "
     "with everything else held equal, so the difference you see is the failure itself."
 )
-empty_tab, unbalanced_tab, shape_tab = st.tabs(
-    ["Empty clusters", "Unbalanced clusters", "Non-spherical clusters"])
+empty_tab, unbalanced_tab, shape_tab = state.tabs("fm_tab", {
+    "empty": "Empty clusters", "unbalanced": "Unbalanced clusters", "shapes": "Non-spherical clusters"})
 
 with empty_tab:
     scenarios = {"copies": "Random initialisation on exact copies (the chapter's case)",

@@ -217,3 +217,13 @@ def test_every_setting_default_reads_back():
     for s in SETTINGS.values():
         if s.default != "":
             assert s.read(str(s.default)) == (s.default, None), s.name
+
+
+def test_a_link_opens_a_failure_lab_tab_and_a_bad_tab_is_named():
+    at = _app({"fm_tab": "shapes"}, "pages/failures.py")
+    assert not _notices(at) and _url(at) == {"fm_tab": "shapes"}
+    assert at.session_state["w:fm_tab"] == "Non-spherical clusters"
+    at = _app({"fm_tab": "nowhere"}, "pages/failures.py")
+    (notice,) = _notices(at)
+    assert "fm\\_tab=nowhere is not one of empty, unbalanced, shapes" in notice
+    assert at.session_state["w:fm_tab"] == "Empty clusters" and _url(at) == {}

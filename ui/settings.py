@@ -114,6 +114,7 @@ KIND_PARAMS = {
 }
 SHAPES = ("moons", "rings", "spiral", "filaments")
 COMPARISON_PAGES = ("sizes", "recall")  # the pages that draw training B
+FAILURE_TABS = ("empty", "unbalanced", "shapes")  # the failure-mode lab's tabs, in order
 HELD_OUT_PER_GROUP = (25, 50, 100, 200)
 
 KIND_LABELS = {
@@ -156,7 +157,8 @@ SETTINGS = {
         Setting("b_init", "k-means++", str, ("same",) + ivfcore.INITS, pages=COMPARISON_PAGES),
         Setting("b_empty", "same", str, ("same",) + ivfcore.EMPTY_STRATEGIES, pages=COMPARISON_PAGES),
         Setting("b_nlist", 0, int, low=0, high=4096, pages=COMPARISON_PAGES),
-        # failure-mode lab
+        # failure-mode lab (fm_tab: the tab a link opens)
+        Setting("fm_tab", "empty", str, FAILURE_TABS, pages=("failures",)),
         Setting("fm_empty", "copies", str, ("copies", "box"), pages=("failures",)),
         Setting("fm_shape", "moons", str, SHAPES, pages=("failures",)),
         Setting("fm_nlist", 16, int, low=2, high=256, pages=("failures",)),
@@ -168,6 +170,8 @@ SETTINGS = {
         # IVF-PQ (pq_m = 0: default_pq_m(d), which the page shows without storing it)
         Setting("pq_m", 0, int, low=0, high=4096, pages=("pq",)),
         Setting("pq_nbits", 8, int, low=1, high=8, pages=("pq",)),
+        # worksheet: the answer key shown (for the teacher)
+        Setting("ws_key", False, bool, pages=("worksheet",)),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),

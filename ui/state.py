@@ -221,6 +221,25 @@ def widget(name, factory, label, auto=None, **kwargs):
     return value
 
 
+def tabs(name, labels):
+    """``st.tabs`` whose open tab is setting ``name`` (a key of ``labels``, which maps it to a title).
+
+    Returns the tab containers in the order of ``labels``. Choosing a tab stores its key, so
+    the link names the tab (a short word, not the title).
+    """
+    wkey = _WIDGET + name
+    titles = dict(labels)
+    st.session_state[wkey] = titles[get(name)]  # as state.widget: the setting wins
+
+    def chosen():
+        title = st.session_state[wkey]
+        key = next((k for k, t in titles.items() if t == title), None)
+        if key is not None and key != get(name):
+            put(**{name: key})
+
+    return st.tabs(list(titles.values()), key=wkey, on_change=chosen)
+
+
 def _copy_back(name, auto=None):
     value = st.session_state[_WIDGET + name]
     if value is None:  # a control drawn late can report "nothing chosen": keep the setting
