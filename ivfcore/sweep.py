@@ -124,7 +124,7 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     true_ids : array-like, shape (m, k), optional
         Exact neighbours if already known (else computed by brute force).
     true_distances : array-like, shape (m, k), optional
-        Their distances (else computed).
+        Their distances, or similarities under "ip" / "cosine" (else computed).
 
     Returns
     -------
@@ -223,8 +223,9 @@ class NeighbourSpread:
     as near as the k-th true neighbour (the tie rule of :func:`ivfcore.recall_at_k`): the
     smallest number of nearest lists that hold k vectors within the k-th true distance plus
     the tolerance (under "ip" / "cosine": nearest by inner product, at least the k-th true
-    similarity minus the tolerance). Without ties, the rank of the farthest list holding a true neighbour; with
-    equally near vectors in several lists, the nearest lists that hold enough of them.
+    similarity minus the tolerance). Without ties, the rank of the farthest list holding a
+    true neighbour; with equally near vectors in several lists, the nearest lists that hold
+    enough of them.
     (IVF-PQ may still rank a neighbour out after its list is opened.)
     """
 
