@@ -1,6 +1,6 @@
 """``python -m bench [--quick] [--only SECTION ...] [--rounds N] [--max-wait S] [--json PATH]``
 
-Prints one table: k-means (section 1), search (2), projection (3). Each row is measured in
+Prints one table: k-means (section 1), search (2), projection (3), GloVe by cosine (5; app timings are 4). Each row is measured in
 the same run, and the same interleaved rounds, as the reference it is compared with.
 """
 
@@ -15,15 +15,17 @@ import numpy as np
 
 import ivfcore
 
-from . import kmeans, projection, search
+from . import glove, kmeans, projection, search
 from .common import GATE, Report, machine_info, rng
 
-SECTIONS = ("kmeans", "search", "projection")
+SECTIONS = ("kmeans", "search", "projection", "glove")
 
 FULL = dict(n=None, k=100, kmeans_iter=20, naive_rows=5000, naive_iter=2, rounds=5, search_rounds=7, queries=1000,
-            history_iter=100, umap_cold=True, umap_warm_runs=2)
+            history_iter=100, umap_cold=True, umap_warm_runs=2, glove_n=400_000, glove_nlist=1000,
+            glove_iter=10)
 QUICK = dict(n=20_000, k=100, kmeans_iter=5, naive_rows=1000, naive_iter=1, rounds=3, search_rounds=3, queries=1000,
-             history_iter=20, umap_cold=False, umap_warm_runs=1)
+             history_iter=20, umap_cold=False, umap_warm_runs=1, glove_n=50_000, glove_nlist=200,
+             glove_iter=3)
 
 APP_SECTION = (
     "[4] app timings (server start to first page, exercise preset to first frame, nprobe change) "
@@ -82,7 +84,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="ivf-bench-") as data_dir:
         np.save(os.path.join(data_dir, "x.npy"), x)
         np.save(os.path.join(data_dir, "c0.npy"), c0)
-        for name, section in (("kmeans", kmeans), ("search", search), ("projection", projection)):
+        for name, section in (("kmeans", kmeans), ("search", search), ("projection", projection),
+                              ("glove", glove)):
             if name in args.only:
                 load0 = os.getloadavg()[0]
                 section.run(report, x, c0, data_dir, cfg)

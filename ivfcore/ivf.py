@@ -4,6 +4,11 @@ A query compares itself with every centroid (``nlist`` distance computations), o
 ``nprobe`` nearest lists, and computes exact distances to the vectors stored there (the
 candidates). Everything outside the probed lists is never looked at, which is both the
 speed-up and the reason true neighbours can be missed.
+
+"Nearest" is the index's metric (:mod:`ivfcore.metrics`), as in FAISS: smallest squared L2
+distance ("l2"), or largest inner product ("ip"; "cosine" on unit-length vectors and queries).
+Inside, every comparison is a score where smaller is nearer (the negated inner product for a
+similarity), so one ranking code serves all three; results report the metric's own values.
 """
 
 from dataclasses import dataclass
@@ -11,24 +16,32 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_count, as_vectors, check_same_dim
-from .distances import CHUNK_ELEMENTS, chunk_rows, nearest, pairwise_sq_l2, smallest_k, squared_norms
+from .distances import (
+    CHUNK_ELEMENTS, chunk_rows, nearest, pairwise_scores, pairwise_sq_l2, smallest_k, squared_norms,
+)
 from .errors import InputError
 from .knn import as_near, exact_knn, tie_bound
+from .metrics import check_metric, padding_value, prepare, to_reported
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """Results of a batch of ``m`` queries.
 
-    ``ids`` and ``distances`` are padded with -1 and ``inf`` when fewer than ``k``
-    candidates were scanned. ``n_distance_computations = nlist + n_candidates``.
+    ``distances`` are in ``metric``'s own terms, nearest first: squared L2 distances,
+    ascending ("l2"), or inner products / cosine similarities, descending ("ip", "cosine").
+    When fewer than ``k`` candidates were scanned, ``ids`` are padded with -1 and
+    ``distances`` with ``inf`` ("l2") or ``-inf`` ("ip", "cosine"; FAISS pads with -FLT_MAX):
+    padding sorts after every result either way.
+    ``n_distance_computations = nlist + n_candidates``.
     """
 
     ids: np.ndarray  # (m, k) int64
-    distances: np.ndarray  # (m, k) squared L2
+    distances: np.ndarray  # (m, k) squared L2, or inner products / cosine similarities
     probed: np.ndarray  # (m, nprobe) list ids, nearest first
     n_candidates: np.ndarray  # (m,)
     n_distance_computations: np.ndarray  # (m,)
+    metric: str = "l2"  # what the distances are (ivfcore.METRICS)
 
 
 @dataclass(frozen=True)
@@ -38,9 +51,12 @@ class QueryTrace:
     ``true_list_rank[j]`` is the rank (1 = nearest centroid) of the list holding the j-th
     true neighbour: the smallest nprobe that would have found it.
 
+    Every distance is in ``metric``'s terms (see :class:`SearchResult`); for "cosine",
+    ``query`` is the unit-length query the search used.
+
     Equally near vectors are interchangeable (the tie rule of :func:`ivfcore.recall_at_k`):
     ``result_hits[i]`` says whether the i-th result is within the k-th true distance plus the
-    tolerance, and counts as a true neighbour found even when brute force kept another vector
+    tolerance (for a similarity: at least the k-th true similarity minus it), and counts as a true neighbour found even when brute force kept another vector
     at the same distance. ``missed_ids`` lists only as many true neighbours as the results
     fall short of k, nearest first, among those not returned: a true neighbour for which an
     equally near result stands in is not missed. On IVF-Flat every missed neighbour then sits
@@ -53,7 +69,7 @@ class QueryTrace:
     nprobe: int
     nlist: int
     centroid_order: np.ndarray  # (nlist,) list ids, nearest centroid first
-    centroid_distances: np.ndarray  # (nlist,) squared distances in that order
+    centroid_distances: np.ndarray  # (nlist,) distances (or similarities) in that order
     probed: np.ndarray  # (nprobe,)
     candidate_ids: np.ndarray  # every scanned vector
     result_ids: np.ndarray  # (<=k,)
@@ -66,6 +82,7 @@ class QueryTrace:
     n_total: int  # vectors in the index (brute-force work)
     result_hits: np.ndarray  # (<=k,) bool: the result counts as a true neighbour (tie rule)
     excluded_id: int = -1  # the stored vector used as the query, left out of both answers (-1: none)
+    metric: str = "l2"  # what the distances are (ivfcore.METRICS)
 
     @property
     def n_candidates(self):
@@ -88,16 +105,19 @@ class QueryTrace:
 class IVFIndex:
     """Inverted lists over ``xb`` in CSR form: ``list_ids[list_offsets[l]:list_offsets[l+1]]``.
 
-    Built by :func:`build_ivf`; stores the vectors themselves (IVF-Flat).
+    Built by :func:`build_ivf`; stores the vectors themselves (IVF-Flat). ``metric`` is what
+    it searches by; under "cosine" ``xb`` holds the unit-length vectors, and every query is
+    normalised the same way.
     """
 
     # IVF-Flat keeps the vectors themselves, list by list; IVF-PQ keeps codes instead.
     _stores_vectors = True
 
-    def __init__(self, xb, centroids, labels):
+    def __init__(self, xb, centroids, labels, metric="l2"):
         self.xb = xb
         self.centroids = centroids
         self.labels = labels
+        self.metric = check_metric(metric)
         self.nlist = centroids.shape[0]
         self.list_sizes = np.bincount(labels, minlength=self.nlist).astype(np.int64)
         self.list_offsets = np.zeros(self.nlist + 1, dtype=np.int64)
@@ -132,76 +152,110 @@ class IVFIndex:
         nprobe = as_count(nprobe, "nprobe", low=1)
         if nprobe > self.nlist:
             raise InputError(f"nprobe={nprobe} is larger than the number of lists nlist={self.nlist}")
-        return xq, k, nprobe
+        return prepare(xq, self.metric, "xq"), k, nprobe
+
+    def prepare_queries(self, xq):
+        """Queries as this index compares them: checked (m, d), unit rows under "cosine".
+
+        What :meth:`distances_to`, :meth:`tie_bounds` and :meth:`count_within` take.
+        """
+        return self._check_query(xq, 1, 1)[0]
 
     def exact(self, xq, k=10):
         """Exact k nearest stored vectors (brute force over all of ``xb``): the reference answer.
 
-        Same result as ``brute_force_knn(index.xb, xq, k)`` without re-checking ``xb`` or
-        recomputing its norms on every call.
+        Same result as ``brute_force_knn(index.xb, xq, k, metric=index.metric)`` without
+        re-checking ``xb`` or recomputing its norms on every call.
         """
         xq, k, _ = self._check_query(xq, k, 1)
-        return exact_knn(self.xb, xq, k, self._xb_norms_by_id)
+        return exact_knn(self.xb, xq, k, self._xb_norms_by_id, metric=self.metric)
 
     def distances_to(self, xq, ids):
-        """Exact squared distances (m, j) from each query to the stored vectors ``ids`` (m, j).
+        """Exact distances (or similarities) (m, j) from each query to the stored vectors ``ids``.
 
-        ``inf`` where an id is -1 (padding). Computed from the difference itself,
-        ``sum((x - q)^2)``, so an exact copy is at 0; for IVF-PQ these are the true distances of
-        what the search returned, not its ADC estimates. ``xq`` as a search takes it (checked).
+        "l2": squared distances computed from the difference itself, ``sum((x - q)^2)``, so an
+        exact copy is at 0; ``inf`` where an id is -1 (padding). "ip" / "cosine": the inner
+        products ``x . q``; ``-inf`` for padding. For IVF-PQ these are the true values of what
+        the search returned, not its ADC estimates. ``xq`` as :meth:`prepare_queries` gives it.
         """
         ids = np.atleast_2d(np.asarray(ids))
-        out = np.full(ids.shape, np.inf, dtype=self.xb.dtype)
+        l2 = self.metric == "l2"
+        pad = padding_value(self.metric, self.xb.dtype.type)
+        out = np.full(ids.shape, pad, dtype=self.xb.dtype)
         step = max(1, CHUNK_ELEMENTS // max(1, ids.shape[1] * self.d))
         for start in range(0, ids.shape[0], step):
             blk = ids[start : start + step]
             valid = blk >= 0
-            diff = self.xb[np.where(valid, blk, 0)] - xq[start : start + step, None, :]
-            out[start : start + step] = np.where(valid, np.einsum("ijk,ijk->ij", diff, diff), np.inf)
+            rows = self.xb[np.where(valid, blk, 0)]
+            q = xq[start : start + step]
+            if l2:
+                diff = rows - q[:, None, :]
+                val = np.einsum("ijk,ijk->ij", diff, diff)
+            else:
+                val = np.einsum("ijk,ik->ij", rows, q)
+            out[start : start + step] = np.where(valid, val, pad)
         return out
 
     def tie_bounds(self, xq, true_ids, true_distances):
-        """Per query (m,), the largest distance that still counts as one of its k nearest.
+        """Per query (m,), the farthest distance (or similarity) that still counts among its k nearest.
 
-        The k-th true distance plus :func:`ivfcore.knn.tie_bound`'s tolerance, whose float32
-        part scales with ``|q|^2 + |x|^2`` of the query and its k-th true neighbour.
+        :func:`ivfcore.knn.tie_bound` with the index's metric: the k-th true distance plus the
+        tolerance (a similarity: minus it), whose float32 part scales with ``|q|^2 + |x|^2``
+        ("l2") or ``|q| |x|`` ("ip", "cosine") of the query and its k-th true neighbour.
         """
         true_ids = np.atleast_2d(np.asarray(true_ids))
         if true_ids.shape[1] == 0:  # nothing to find (a one-vector index without its query)
-            return np.full(true_ids.shape[0], -np.inf)
+            return np.full(true_ids.shape[0], np.inf if self.metric != "l2" else -np.inf)
         last = np.maximum((true_ids >= 0).sum(axis=1) - 1, 0)
         kth = np.maximum(true_ids[np.arange(len(true_ids)), last], 0)
-        scale = squared_norms(xq).astype(np.float64) + self._xb_norms_by_id[kth]
-        return tie_bound(np.atleast_2d(true_distances), true_ids, scale)
+        qn = squared_norms(xq).astype(np.float64)
+        xn = self._xb_norms_by_id[kth].astype(np.float64)
+        scale = qn + xn if self.metric == "l2" else np.sqrt(qn * xn)
+        return tie_bound(np.atleast_2d(true_distances), true_ids, scale, metric=self.metric)
 
     def count_within(self, xq, bound):
         """How many stored vectors of each list lie within each query's ``bound``: (m, nlist).
 
         The lists that hold a query's equally near vectors, for "the smallest nprobe that
-        finds k of them". Exact distances over all of ``xb``, in chunks of bounded memory.
+        finds k of them". Exact values over all of ``xb``, in chunks of bounded memory;
+        ``bound`` from :meth:`tie_bounds` (a similarity counts when at least its bound).
         """
         m = xq.shape[0]
         counts = np.zeros((m, self.nlist), dtype=np.int64)
-        q_norms = squared_norms(xq)
+        l2 = self.metric == "l2"
+        q_norms = squared_norms(xq) if l2 else None
         # columns in list order, so each list's count is a difference of running sums
         xs = self._xb_sorted if self._stores_vectors else self.xb[self.list_ids]
         xn = self._xb_norms_by_id[self.list_ids]
         step = chunk_rows(self.ntotal)
         for start in range(0, m, step):
             stop = min(m, start + step)
-            d = pairwise_sq_l2(xq[start:stop], xs, q_norms[start:stop], xn)
+            qn = q_norms[start:stop] if l2 else None
+            d = to_reported(pairwise_scores(xq[start:stop], xs, self.metric, qn, xn), self.metric)
             run = np.zeros((stop - start, self.ntotal + 1), dtype=np.int32)
-            np.cumsum(as_near(d, bound[start:stop]), axis=1, out=run[:, 1:])
+            np.cumsum(as_near(d, bound[start:stop], self.metric), axis=1, out=run[:, 1:])
             counts[start:stop] = run[:, self.list_offsets[1:]] - run[:, self.list_offsets[:-1]]
         return counts
 
     def coarse(self, xq, nprobe):
-        """The ``nprobe`` nearest lists of each query, nearest first, and all centroid distances.
+        """The ``nprobe`` nearest lists of each query, nearest first, and all centroid values.
+
+        ``xq`` as :meth:`prepare_queries` gives it. Returns ``probed`` (m, nprobe) and the
+        squared distances ("l2") or inner products ("ip", "cosine") to every centroid (m, nlist).
+        Under "ip" and "cosine" the nearest lists are those of the largest inner product with
+        the centroids as given (FAISS's ``IndexFlatIP`` quantizer; spherical k-means gives
+        unit centroids, so the values are then cosine similarities).
+        """
+        probed, dc = self._coarse(xq, nprobe)
+        return probed, to_reported(dc, self.metric)
+
+    def _coarse(self, xq, nprobe):
+        """:meth:`coarse` with the centroid scores (smaller is nearer) instead of reported values.
 
         Equally near centroids go lowest list id first, as when vectors were assigned to lists:
         a duplicate centroid's list is empty, and probing it instead would miss every vector there.
         """
-        dc = pairwise_sq_l2(xq, self.centroids, b_norms=self._c_norms)
+        dc = pairwise_scores(xq, self.centroids, self.metric, b_norms=self._c_norms)
         probed = smallest_k(dc, nprobe)  # breaks ties arbitrarily; rare, so redo only those rows
         near = np.take_along_axis(dc, probed, axis=1)
         tied = ((dc <= near[:, -1:]).sum(axis=1) > nprobe) | (np.diff(near, axis=1) == 0).any(axis=1)
@@ -224,8 +278,13 @@ class IVFIndex:
         Returns
         -------
         SearchResult
+            ``distances`` in the index's metric (see :class:`SearchResult`).
         """
         xq, k, nprobe = self._check_query(xq, k, nprobe)
+        return self._search(xq, k, nprobe)
+
+    def _search(self, xq, k, nprobe):
+        """:meth:`search` on checked (and, for cosine, normalised) queries."""
         m = xq.shape[0]
         ids = np.full((m, k), -1, dtype=np.int64)
         dist = np.full((m, k), np.inf, dtype=xq.dtype)
@@ -237,25 +296,35 @@ class IVFIndex:
             p = self._search_block(xq[start:stop], k, nprobe, ids[start:stop], dist[start:stop])
             probed[start:stop] = p
         n_cand = self.list_sizes[probed].sum(axis=1)
+        if self.metric != "l2":  # scores back to similarities; +inf padding becomes -inf
+            np.negative(dist, out=dist)
         return SearchResult(
             ids=ids,
             distances=dist,
             probed=probed,
             n_candidates=n_cand,
             n_distance_computations=n_cand + self.nlist,
+            metric=self.metric,
         )
 
     def _search_block(self, xq, k, nprobe, out_ids, out_dist):
         """Search a block of queries, grouping the work by list: one matrix product per list."""
         m = xq.shape[0]
-        probed, _ = self.coarse(xq, nprobe)
-        q_norms = squared_norms(xq)
+        probed, _ = self._coarse(xq, nprobe)
+        l2 = self.metric == "l2"
+        if l2:
+            q_norms = squared_norms(xq)
+        else:
+            neg_q = -xq  # (-q) . x is exactly -(q . x): the score, with no pass over the block
         # Top-k per (query, probe slot), merged at the end.
         cand_d = np.full((m, nprobe, k), np.inf, dtype=xq.dtype)
         cand_i = np.full((m, nprobe, k), -1, dtype=np.int64)
         for lst, lo, hi, who in self._by_list(probed):
             qi, slot = who // nprobe, who % nprobe
-            block = pairwise_sq_l2(xq[qi], self._xb_sorted[lo:hi], q_norms[qi], self._xb_norms[lo:hi])
+            if l2:
+                block = pairwise_sq_l2(xq[qi], self._xb_sorted[lo:hi], q_norms[qi], self._xb_norms[lo:hi])
+            else:
+                block = neg_q[qi] @ self._xb_sorted[lo:hi].T
             keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
         merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed
@@ -294,19 +363,19 @@ class IVFIndex:
             exclude_id = as_count(exclude_id, "exclude_id", low=0, high=self.ntotal - 1)
         extra = int(exclude_id is not None)
         q = xq[0]
-        _, dc = self.coarse(xq, nprobe)
+        _, dc = self._coarse(xq, nprobe)
         corder = np.argsort(dc[0], kind="stable")
         probed = corder[:nprobe]
         cand = np.concatenate([self.list_members(l) for l in probed])
-        res = self.search(xq, k=k + extra, nprobe=nprobe)
+        res = self._search(xq, k + extra, nprobe)
         found, found_d = _without(res.ids[0], res.distances[0], exclude_id, k)
-        td, ti = exact_knn(self.xb, xq, k + extra, self._xb_norms_by_id)
+        td, ti = exact_knn(self.xb, xq, k + extra, self._xb_norms_by_id, metric=self.metric)
         true_ids, true_d = _without(ti[0], td[0], exclude_id, k)
         rank_of_list = np.empty(self.nlist, dtype=np.int64)
         rank_of_list[corder] = np.arange(1, self.nlist + 1)
         true_lists = self.labels[true_ids].astype(np.int64)
         bound = self.tie_bounds(xq, true_ids[None], true_d[None])
-        hits = as_near(self.distances_to(xq, found[None]), bound)[0]
+        hits = as_near(self.distances_to(xq, found[None]), bound, self.metric)[0]
         short = len(true_ids) - min(len(true_ids), int(hits.sum()))
         return QueryTrace(
             query=q.copy(),
@@ -314,7 +383,7 @@ class IVFIndex:
             nprobe=nprobe,
             nlist=self.nlist,
             centroid_order=corder,
-            centroid_distances=dc[0][corder],
+            centroid_distances=to_reported(dc[0][corder], self.metric),
             probed=probed,
             candidate_ids=np.sort(cand),
             result_ids=found,
@@ -327,6 +396,7 @@ class IVFIndex:
             n_total=self.ntotal,
             result_hits=hits,
             excluded_id=-1 if exclude_id is None else exclude_id,
+            metric=self.metric,
         )
 
 
@@ -357,7 +427,7 @@ def merge_top(cand_d, cand_i, k, out_ids, out_dist):
     out_ids[~np.isfinite(out_dist)] = -1
 
 
-def build_ivf(x, centroids):
+def build_ivf(x, centroids, *, metric="l2"):
     """Build an IVF-Flat index: each vector goes to the list of its nearest centroid.
 
     Parameters
@@ -365,14 +435,27 @@ def build_ivf(x, centroids):
     x : array-like, shape (n, d)
         Vectors to store (``xb``).
     centroids : array-like, shape (nlist, d)
-        Coarse quantizer, usually ``train_kmeans(...).centroids``.
+        Coarse quantizer, usually ``train_kmeans(..., metric=metric).centroids``. Used as
+        given, as FAISS's quantizer does (not normalised, even under "cosine").
+    metric : {"l2", "ip", "cosine"}
+        "l2": lists and results by squared Euclidean distance. "ip": by inner product, larger
+        is nearer (each vector to the list of the centroid with the largest ``x . c``).
+        "cosine": the vectors are stored at unit length and every query is normalised, then
+        as "ip". The index remembers it (``index.metric``) and searches by it.
 
     Returns
     -------
     IVFIndex
+
+    Raises
+    ------
+    InputError
+        For an unknown metric, bad shapes or values, or under "cosine" a zero row of ``x``.
     """
+    metric = check_metric(metric)
     xb = as_vectors(x, "x")
     c = as_vectors(centroids, "centroids", dtype=xb.dtype)
     check_same_dim(xb, c, "x", "centroids")
-    labels, _ = nearest(xb, c)
-    return IVFIndex(xb, np.ascontiguousarray(c), labels)
+    xb = prepare(xb, metric, "x")
+    labels, _ = nearest(xb, c, metric=metric)
+    return IVFIndex(xb, np.ascontiguousarray(c), labels, metric)

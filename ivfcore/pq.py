@@ -13,6 +13,14 @@ table entries. That sum is exactly the squared distance from the query to the ve
 reconstruction, so the answers are approximate in two ways: the lists not probed (as in
 IVF-Flat) and the quantization of the vectors in the lists that were.
 
+Under the metrics "ip" and "cosine" (:mod:`ivfcore.metrics`; "cosine" stores unit-length
+vectors and normalises queries) the lists are those of the largest inner product, and ADC
+uses FAISS's decomposition for inner products: with residual codes,
+``q . (c + r) = q . c + q . r``, so the table holds ``q``'s sub-vectors' inner products with
+every codeword (the same table for every list) and each list adds its ``q . c``, which the
+coarse step has already computed. The codebooks are trained by squared L2 on the residuals,
+as FAISS's ``ProductQuantizer`` does whatever the index's metric.
+
 The codebooks are trained with ivfcore's own k-means (:func:`ivfcore.train_kmeans`), one
 run per sub-space, as FAISS's ``ProductQuantizer`` does with its own k-means.
 """
@@ -25,6 +33,7 @@ from .distances import CHUNK_ELEMENTS, chunk_rows, nearest
 from .errors import InputError
 from .ivf import IVFIndex, keep_top, merge_top
 from .kmeans import INITS, train_kmeans
+from .metrics import check_metric, prepare, to_reported
 
 MAX_NBITS = 8  # codes are stored one uint8 per sub-vector
 # FAISS's default cap on training points per centroid (ClusteringParameters.max_points_per_centroid):
@@ -38,7 +47,8 @@ class IVFPQIndex(IVFIndex):
 
     ``search`` and ``trace`` are inherited: their ``distances`` / ``result_distances`` are
     ADC estimates (the exact squared distance from the query to each candidate's
-    reconstruction, see :meth:`reconstruct`), while ``trace``'s true neighbours are exact,
+    reconstruction, see :meth:`reconstruct`; under "ip" / "cosine" the exact inner product
+    of the query with it), while ``trace``'s true neighbours are exact,
     found by brute force over the original vectors ``xb``, which the index keeps a reference
     to for that purpose only. ``missed_ids`` then counts both losses: neighbours in lists not
     probed, and neighbours out-ranked because of quantization.
@@ -74,8 +84,9 @@ class IVFPQIndex(IVFIndex):
 
     _stores_vectors = False  # IVF-Flat's list-ordered copy of the vectors is what codes replace
 
-    def __init__(self, xb, centroids, labels, codebooks, codes, by_residual, nbits, n_train, warnings=()):
-        super().__init__(xb, centroids, labels)
+    def __init__(self, xb, centroids, labels, codebooks, codes, by_residual, nbits, n_train, warnings=(),
+                 metric="l2"):
+        super().__init__(xb, centroids, labels, metric)
         self.codebooks = codebooks
         self.codes = codes
         self.by_residual = bool(by_residual)
@@ -112,18 +123,23 @@ class IVFPQIndex(IVFIndex):
         xq : array-like, shape (nq, d) or (d,)
         list_id : int
             The list whose centroid the residuals are taken from (ignored when
-            ``by_residual`` is False: the tables are then the same for every list).
+            ``by_residual`` is False, and under "ip" / "cosine": the tables are then the same
+            for every list).
 
         Returns
         -------
         ndarray, shape (nq, m, ksub)
-            ``tables[i, j, c]`` = squared distance between sub-vector ``j`` of query ``i``'s
-            residual and codeword ``c`` of sub-space ``j``. The ADC distance of a vector with
-            code ``s`` is ``tables[i, arange(m), s].sum()``.
+            "l2": ``tables[i, j, c]`` = squared distance between sub-vector ``j`` of query
+            ``i``'s residual and codeword ``c`` of sub-space ``j``; the ADC distance of a
+            vector with code ``s`` is ``tables[i, arange(m), s].sum()``. "ip" / "cosine":
+            the inner product of sub-vector ``j`` of query ``i`` itself with codeword ``c``;
+            the ADC inner product is that sum plus ``q . centroids[list_id]`` when
+            ``by_residual`` (FAISS's ``q . (c + r) = q . c + q . r``).
         """
         xq, _, _ = self._check_query(xq, 1, 1)
         list_id = as_count(list_id, "list_id", low=0, high=self.nlist - 1)
-        return np.ascontiguousarray(self._tables(self._residuals(xq, list_id)).transpose(1, 0, 2))
+        tables = to_reported(self._tables(self._residuals(xq, list_id)), self.metric)
+        return np.ascontiguousarray(tables.transpose(1, 0, 2))
 
     def reconstruct(self, ids):
         """Decode stored vectors from their codes.
@@ -194,13 +210,21 @@ class IVFPQIndex(IVFIndex):
         return out
 
     def _residuals(self, xq, list_id):
-        """What the codes of ``list_id`` are compared with: ``xq - centroid`` or ``xq``."""
-        return xq - self.centroids[list_id] if self.by_residual else xq
+        """What the codes of ``list_id`` are compared with: ``xq - centroid`` or ``xq``.
+
+        Always ``xq`` under "ip" / "cosine": the centroid's part is ``q . c``, added per list.
+        """
+        return xq - self.centroids[list_id] if self.by_residual and self.metric == "l2" else xq
 
     def _tables(self, r):
-        """ADC tables (m, len(r), ksub): squared distances of each sub-vector to each codeword."""
+        """ADC tables (m, len(r), ksub) of scores (smaller is nearer) of each sub-vector and codeword.
+
+        Squared distances ("l2"), or negated inner products ("ip", "cosine").
+        """
         rs = r.reshape(len(r), self.m, self.dsub).transpose(1, 0, 2)  # (m, nr, dsub)
         t = np.matmul(rs, self._cb_t)  # one small matrix product per sub-space
+        if self.metric != "l2":
+            return np.negative(t, out=t)
         t *= -2
         t += np.einsum("mid,mid->mi", rs, rs)[:, :, None]
         t += self._cb_norms[:, None, :]
@@ -227,10 +251,12 @@ class IVFPQIndex(IVFIndex):
     def _search_rows(self, xq, k, nprobe, out_ids, out_dist):
         """Search queries list by list: build tables, sum them over the list's codes."""
         nq = xq.shape[0]
-        probed, _ = self.coarse(xq, nprobe)
+        probed, dc = self._coarse(xq, nprobe)
         cand_d = np.full((nq, nprobe, k), np.inf, dtype=xq.dtype)
         cand_i = np.full((nq, nprobe, k), -1, dtype=np.int64)
-        shared = None if self.by_residual else self._tables(xq)  # same tables for every list
+        l2 = self.metric == "l2"
+        # the same tables for every list, unless they are of L2 residuals q - c
+        shared = None if self.by_residual and l2 else self._tables(xq)
         for lst, lo, hi, who_all in self._by_list(probed):
             codes = self._codes_by_list[:, lo:hi]
             # Bound the (queries, list) distance block and the (m, queries, ksub) tables.
@@ -243,13 +269,15 @@ class IVFPQIndex(IVFIndex):
                 else:
                     tables = shared[:, qi]
                 block = self._scan(tables, codes)
+                if self.by_residual and not l2:
+                    block += dc[qi, lst][:, None]  # - q . c: the list's part of - q . (c + r)
                 keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
         merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed
 
 
 def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="random", max_iter=25,
-                callback=None):
+                callback=None, metric="l2"):
     """Build an IVF-PQ index: coarse lists as :func:`build_ivf`, vectors stored as PQ codes.
 
     Parameters
@@ -279,6 +307,10 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
     callback : callable, optional
         ``callback(done, total)`` after each of the ``m`` codebooks is trained and once more
         (``done == total == m + 1``) when every vector is encoded: progress for a slow build.
+    metric : {"l2", "ip", "cosine"}
+        As :func:`~ivfcore.build_ivf`: the lists and the search go by squared L2 or by inner
+        product ("cosine": unit-length vectors and queries). ADC then estimates inner
+        products (see the module notes); the codebooks are trained by L2 either way.
 
     Returns
     -------
@@ -288,7 +320,8 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
     ------
     InputError
         If ``d`` is not divisible by ``m``, ``nbits`` is outside 1..8, or there are fewer
-        vectors than the ``2**nbits`` codewords each sub-space needs (no silent capping).
+        vectors than the ``2**nbits`` codewords each sub-space needs (no silent capping);
+        for an unknown metric, or under "cosine" a zero row of ``x``.
 
     Notes
     -----
@@ -296,6 +329,7 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
     (FAISS's cap on points per centroid), one :func:`~ivfcore.train_kmeans` run per
     sub-space. Every vector is then encoded, in chunks of bounded memory.
     """
+    metric = check_metric(metric)
     xb = as_vectors(x, "x")
     c = as_vectors(centroids, "centroids", dtype=xb.dtype)
     check_same_dim(xb, c, "x", "centroids")
@@ -327,7 +361,8 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
         )
     rng = as_generator(seed)
 
-    labels, _ = nearest(xb, c)
+    xb = prepare(xb, metric, "x")
+    labels, _ = nearest(xb, c, metric=metric)
     c = np.ascontiguousarray(c)
     n_train = min(n, MAX_POINTS_PER_CODEWORD * ksub)
     train_ids = np.arange(n) if n_train == n else np.sort(rng.choice(n, size=n_train, replace=False))
@@ -336,7 +371,7 @@ def build_ivfpq(x, centroids, *, m, nbits=8, by_residual=True, seed=0, init="ran
     codes = _encode(xb, c, labels, codebooks, by_residual)
     if callback is not None:
         callback(m + 1, m + 1)
-    return IVFPQIndex(xb, c, labels, codebooks, codes, by_residual, nbits, n_train, warnings)
+    return IVFPQIndex(xb, c, labels, codebooks, codes, by_residual, nbits, n_train, warnings, metric)
 
 
 def _train_codebooks(train, m, ksub, init, max_iter, rng, callback=None):

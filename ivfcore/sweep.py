@@ -8,6 +8,7 @@ from ._random import as_generator
 from ._validation import as_count, as_vectors
 from .errors import InputError
 from .knn import tie_hits
+from .metrics import to_scores
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     true_ids : array-like, shape (m, k), optional
         Exact neighbours if already known (else computed by brute force).
     true_distances : array-like, shape (m, k), optional
-        Their distances (else computed).
+        Their distances, or similarities under "ip" / "cosine" (else computed).
 
     Returns
     -------
@@ -135,8 +136,12 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     true distance plus a tolerance (:func:`ivfcore.recall_at_k`'s tie rule), so a search
     that returns another of several equally near vectors is not marked down. For IVF-PQ
     the returned vectors' exact distances are recomputed: its search ranks by estimates.
+    Everything follows the index's metric (``index.metric``): under "ip" and "cosine" the
+    true neighbours are those of the largest inner product, ``true_distances`` are inner
+    products (cosine similarities), and a returned vector counts when its similarity is at
+    least the k-th true one minus the tolerance.
     """
-    xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
+    xq = _queries(index, xq)
     k = as_count(k, "k", low=1)
     kk = min(k, index.ntotal)
     if nprobes is None:
@@ -144,15 +149,22 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
     true_ids, true_distances = _truth(index, xq, kk, true_ids, true_distances)
     bound = index.tie_bounds(xq, true_ids, true_distances)
+    metric = getattr(index, "metric", "l2")
     n_true = (true_ids >= 0).sum(axis=1)
     rec = np.empty((len(nprobes), xq.shape[0]))
     work = np.empty((len(nprobes), xq.shape[0]))
     for i, p in enumerate(nprobes):
         res = index.search(xq, k=kk, nprobe=int(p))
-        hits = tie_hits(res.ids, index.distances_to(xq, res.ids), bound, n_true)
+        hits = tie_hits(res.ids, index.distances_to(xq, res.ids), bound, n_true, metric)
         rec[i] = hits / true_ids.shape[1]
         work[i] = res.n_distance_computations
     return RecallSweep(kk, nprobes, rec.mean(axis=1), work.mean(axis=1), rec, work, index.ntotal)
+
+
+def _queries(index, xq):
+    """``xq`` checked against the index, and normalised as it compares them (cosine)."""
+    xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
+    return index.prepare_queries(xq) if hasattr(index, "prepare_queries") else xq
 
 
 def _truth(index, xq, k, true_ids, true_distances):
@@ -210,8 +222,10 @@ class NeighbourSpread:
     ``nprobe_needed[j]``: the smallest nprobe at which IVF-Flat search returns k results all
     as near as the k-th true neighbour (the tie rule of :func:`ivfcore.recall_at_k`): the
     smallest number of nearest lists that hold k vectors within the k-th true distance plus
-    the tolerance. Without ties, the rank of the farthest list holding a true neighbour; with
-    equally near vectors in several lists, the nearest lists that hold enough of them.
+    the tolerance (under "ip" / "cosine": nearest by inner product, at least the k-th true
+    similarity minus the tolerance). Without ties, the rank of the farthest list holding a
+    true neighbour; with equally near vectors in several lists, the nearest lists that hold
+    enough of them.
     (IVF-PQ may still rank a neighbour out after its list is opened.)
     """
 
@@ -233,12 +247,14 @@ def neighbour_spread(index, xq, *, k=10, true_ids=None, true_distances=None):
     Returns
     -------
     NeighbourSpread
+        In the index's metric (``index.metric``).
     """
-    xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
+    xq = _queries(index, xq)
     k = min(as_count(k, "k", low=1), index.ntotal)
     true_ids, true_distances = _truth(index, xq, k, true_ids, true_distances)
     lists = index.labels[true_ids]  # (m, k)
     _, dc = index.coarse(xq, 1)
+    dc = to_scores(dc, index.metric)  # smaller is nearer, whatever the metric
     order = np.argsort(dc, axis=1, kind="stable")  # each query's lists, nearest centroid first
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(1, index.nlist + 1)[None, :], axis=1)
