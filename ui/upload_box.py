@@ -183,22 +183,21 @@ def _extra_file(current, what, label, key):
     """One extra file's uploader: a new file is checked and used, a used one can be removed."""
     part = getattr(current.extras, what)
     file = st.file_uploader(label, type=TYPES, key=key)
-    if file is None:
-        if part is not None:
-            c = st.columns([3, 1])
-            c[0].caption(f"Using **{state.escape(part.filename)}**.")
-            c[1].button("Remove", key=f"remove_{what}:{current.digest}", on_click=_remove,
-                        args=(current, what))
-        return
-    data = file.getvalue()
-    digest = cache.digest_of(data)
-    if part is not None and part.digest == digest:
-        return
-    new_part = uploads.Part(digest, file.name, data)
-    if what == "queries":  # truth belongs to the queries it was computed for
-        _change(current, "That queries file", queries=new_part, truth=None)
-    else:
-        _change(current, "That ground-truth file", truth=new_part)
+    if file is not None:
+        data = file.getvalue()
+        digest = cache.digest_of(data)
+        if part is None or part.digest != digest:
+            new_part = uploads.Part(digest, file.name, data)
+            if what == "queries":  # a truth belongs to the queries it was computed for
+                _change(current, "That queries file", queries=new_part, truth=None)
+            else:
+                _change(current, "That ground-truth file", truth=new_part)
+    if part is not None:
+        c = st.columns([3, 1], vertical_alignment="center")
+        c[0].caption(f"Using **{state.escape(part.filename)}**"
+                     + (" (and the ground truth below)." if what == "queries" and current.extras.truth else "."))
+        c[1].button("Remove", key=f"remove_{what}:{current.digest}", on_click=_remove,
+                    args=(current, what))
 
 
 def _remove(current, what):
