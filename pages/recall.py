@@ -25,7 +25,7 @@ from_file = ds.queries is not None  # the file's own queries (and truth) replace
 c = st.columns(2)
 with c[0]:
     if from_file:
-        st.caption(f"Queries: the {len(ds.queries):,} of your file (none held out of the index).")
+        st.caption(f"Queries: your file's {len(ds.queries):,} (none held out of the index).")
     else:
         state.widget("rq", st.select_slider, "Held-out queries per group", options=list(HELD_OUT_PER_GROUP))
 with c[1]:
