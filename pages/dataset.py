@@ -28,7 +28,7 @@ with c[3]:
         {"group": ds.group_names, "vectors": counts, "share": [f"{v / ds.n:.1%}" for v in counts]},
         hide_index=True, height=min(220, 38 + 35 * len(counts)),
     )
-st.caption(ds.description)
+st.caption(state.escape(ds.description))  # an upload's description names its files
 nlist = state.get("nlist")
 if ds.n < 39 * nlist:
     st.warning(f"With nlist = {nlist:,} this dataset has fewer than 39 vectors per list "

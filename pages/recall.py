@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, fmt, state, tables
+from ui import boot, cache, controls, current, figures, file_queries, fmt, state, tables
 from ui.settings import HELD_OUT_PER_GROUP
 
 boot.through_app()
@@ -21,9 +21,13 @@ st.markdown(
 )
 ds = current.dataset()
 b_over = controls.comparison_controls()
+from_file = ds.queries is not None  # the file's own queries (and truth) replace held-out ones
 c = st.columns(2)
 with c[0]:
-    state.widget("rq", st.select_slider, "Held-out queries per group", options=list(HELD_OUT_PER_GROUP))
+    if from_file:
+        st.caption(f"Queries: your file's {len(ds.queries):,} (none held out of the index).")
+    else:
+        state.widget("rq", st.select_slider, "Held-out queries per group", options=list(HELD_OUT_PER_GROUP))
 with c[1]:
     state.widget("topk", st.slider, "k (neighbours)", min_value=1, max_value=100)
 k, n_queries = state.get("topk"), state.get("rq")
@@ -34,8 +38,11 @@ curves, colors = [], figures.palette(2)
 rows, group_rows = [], []
 for (name, over), color in zip((("A", {}), ("B", b_over)), colors):
     km = current.training(over)
-    ho = cache.held_out(state.spec(), state.training_key(over), n_queries, k, ds.x, ds.groups,
-                        km.centroids)
+    if from_file:
+        ho = cache.file_held_out(state.spec(), state.training_key(over), k, ds, km.centroids)
+    else:
+        ho = cache.held_out(state.spec(), state.training_key(over), n_queries, k, ds.x, ds.groups,
+                            km.centroids)
     sw, qgroups = ho.sweep, ho.groups
     label = f"{name}: {controls.describe_training(over)} (all queries)"
     curves.append((label, sw, color, "solid"))
@@ -80,13 +87,18 @@ if n_groups > 1:
     weighting = (f"The solid \"all queries\" curves and the first table below average the "
                  f"queries {fmt.weighting(ds.group_names, ho.shares)}, so they show the recall "
                  "of queries drawn as the data is, whatever the number held out per group. ")
-st.caption(
-    f"{len(qgroups)} queries held out of the index ({n_queries} per group asked for, at most "
-    f"half of a group; held out: {held}), searched against {sw.n_total:,} indexed vectors. The "
-    f"centroids come from the training on the Train page. {weighting}{groups_note} A returned "
-    "vector as near as the k-th true neighbour counts as found, even when brute force kept "
-    "another vector at that same distance."
-)
+if from_file:
+    for line in file_queries.warnings(ho.given):
+        st.warning(line)
+    st.caption(file_queries.caption(ho.given, sw.n_total))
+else:
+    st.caption(
+        f"{len(qgroups)} queries held out of the index ({n_queries} per group asked for, at most "
+        f"half of a group; held out: {held}), searched against {sw.n_total:,} indexed vectors. The "
+        f"centroids come from the training on the Train page. {weighting}{groups_note} A returned "
+        "vector as near as the k-th true neighbour counts as found, even when brute force kept "
+        "another vector at that same distance."
+    )
 with st.expander("The numbers behind the curves"):
     tables.table(rows, hide_index=True)
     if group_rows:

@@ -144,7 +144,8 @@ def _all_text(at):
     parts = [m.value for m in at.markdown] + [m.value for m in at.sidebar.markdown]
     parts += [m.value for m in at.caption] + [m.value for m in at.sidebar.caption]
     parts += [m.value for m in at.success] + [m.value for m in at.warning] + [m.value for m in at.info]
-    return "\n".join(str(p) for p in parts)
+    # as read on screen: file names arrive backslash-escaped for markdown
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
 
 
 def test_apptest_sessions_share_the_cache_not_the_state():

@@ -4,7 +4,6 @@ Keys are small tuples of settings (never big arrays: those are passed as ``_unde
 arguments, which Streamlit does not hash). Every cache is bounded.
 """
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -15,7 +14,7 @@ import streamlit as st
 
 import ivfcore
 
-from . import figures, query, uploads, worker
+from . import figures, file_queries, query, uploads, worker
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 
@@ -27,12 +26,31 @@ def generated_dataset(spec):
 
 
 @st.cache_resource(max_entries=6, show_spinner="Reading your file…")
-def uploaded_dataset(digest, filename, _data):
-    return ivfcore.load_vectors(_data, filename=filename)
+def uploaded_dataset(digest, filename, _data, _extras=uploads.NO_EXTRAS):
+    """The Dataset of an upload; ``digest`` names the file with its extras (``uploads.combined_digest``)."""
+    return uploads.load(uploads.Held(digest, filename, _data, _extras))
+
+
+@st.cache_resource(max_entries=16, show_spinner="Reading your file…")
+def tried_upload(digest, filename, _held):
+    """(Dataset, None) for an upload that loads, (None, the InputError's message) for one that does not.
+
+    Remembers refusals too, so a choice that failed is not parsed again on every rerun.
+    """
+    try:
+        return uploaded_dataset(digest, filename, _held.data, _held.extras), None
+    except ivfcore.InputError as exc:
+        return None, str(exc)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the Parquet file's columns…")
+def parquet_columns(base_digest, filename, _data):
+    """``ivfcore.parquet_columns`` of an uploaded Parquet file, read once per file."""
+    return ivfcore.parquet_columns(_data, filename=filename)
 
 
 def digest_of(data):
-    return hashlib.sha256(data).hexdigest()[:16]
+    return uploads.digest_of(data)
 
 
 @st.cache_resource
@@ -44,8 +62,8 @@ def upload_store():
 def dataset(spec, upload=None):
     """The Dataset a spec describes; ``upload`` is (digest, filename, bytes) for an upload."""
     if spec[0] == "upload":
-        digest, filename, data = upload
-        return uploaded_dataset(digest, filename, data)
+        upload = uploads.held(upload)
+        return uploaded_dataset(upload.digest, upload.filename, upload.data, upload.extras)
     return generated_dataset(spec)
 
 
@@ -161,6 +179,7 @@ class HeldOut:
     queries: np.ndarray  # (m, d)
     true_ids: np.ndarray  # (m, k) exact neighbours in ``index``
     true_distances: np.ndarray  # (m, k) their squared distances
+    given: file_queries.FileQueries = None  # the queries came from the learner's file
 
     def recall_at(self, nprobe):
         """Recall@k of the held-out queries at one nprobe, weighted as :attr:`sweep` is."""
@@ -229,6 +248,26 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
         shares=np.bincount(_groups) / len(_groups),
         spread=ivfcore.neighbour_spread(index, xq, k=k, true_ids=true_ids, true_distances=true_d),
         index=index, queries=xq, true_ids=true_ids, true_distances=true_d,
+    )
+
+
+@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over your file's queries…")
+def file_held_out(spec, tkey, k, _ds, _centroids):
+    """:class:`HeldOut` for the queries (and true neighbours) a learner's file brings.
+
+    The index holds every vector of the file; the file's truth is checked against brute force
+    on a sample (``ui/file_queries.py``). Keyed by the upload's digest in ``spec``.
+    """
+    idx = index(spec, tkey, _ds.x, _centroids)
+    given = file_queries.file_truth(idx, _ds, k)
+    kw = {"k": given.k, "true_ids": given.true_ids, "true_distances": given.true_distances}
+    m = len(given.queries)
+    return HeldOut(
+        sweep=ivfcore.recall_sweep(idx, given.queries, **kw),
+        groups=np.zeros(m, dtype=np.int64), shares=np.ones(1),
+        spread=ivfcore.neighbour_spread(idx, given.queries, **kw),
+        index=idx, queries=given.queries, true_ids=given.true_ids,
+        true_distances=given.true_distances, given=given,
     )
 
 

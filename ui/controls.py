@@ -4,7 +4,8 @@ import streamlit as st
 
 import ivfcore
 
-from . import browser, cache, fmt, state
+from . import fmt, state
+from .upload_box import upload_box
 from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, SETTINGS, SHAPES
 
 INIT_HELP = ("random: nlist distinct data vectors, as the chapter does. k-means++: each next "
@@ -51,69 +52,6 @@ def dataset_controls():
 def _round_step(high):
     """A round step for a count input: 1,000 for n up to 200,000, 1 below 1,000."""
     return 10 ** max(0, len(str(int(high))) - 3)
-
-
-def upload_box():
-    """Read a learner's vectors in any format ivfcore reads; a bad file shows why and changes nothing.
-
-    A good file is kept on the server for this browser (``ui/uploads.py``), so a reload
-    opens it again; its owner can share it with anyone holding the link.
-    """
-    limit = ivfcore.MAX_BYTES // 2**20
-    file = st.file_uploader(
-        f"Your vectors: .npy, .csv, .txt (also GloVe), .fvecs/.bvecs, .fbin/.u8bin/.i8bin, "
-        f"ann-benchmarks .hdf5, .parquet or .npz (at most {limit} MB)",
-        # every extension the engine knows, so any file reaches it and gets its message
-        type=[ext.lstrip(".") for ext in ivfcore.FORMATS], key="upload_file",
-    )
-    current = st.session_state.get("_upload")
-    if file is None:
-        if current:
-            st.caption(f"Using **{state.escape(current[1])}**. Drop another file to replace it.")
-            share_toggle(current[0])
-        else:
-            st.info("Upload a file to use your own vectors; until then the other pages show "
-                    "nothing to index.")
-        return
-    data = file.getvalue()
-    digest = cache.digest_of(data)
-    if current and current[0] == digest:
-        loaded = state.said("upload")
-        if loaded:
-            st.success(loaded)
-        share_toggle(digest)
-        return
-    try:
-        ds = cache.uploaded_dataset(digest, file.name, data)
-    except ivfcore.InputError as exc:
-        still = f" Still using **{state.escape(current[1])}**." if current else ""
-        st.error(f"**That file cannot be used:** {exc}{still}")
-        return
-    kept = cache.upload_store().keep(digest, file.name, data, browser.token())
-    st.session_state["_upload"] = (digest, file.name, data)
-    state.put(upload=digest)
-    state.say_later("upload", f"Loaded {ds.n:,} vectors in {ds.d}-D from {state.escape(file.name)}."
-                    + ("" if kept else " It is too large for the server to keep across a reload: "
-                       "it stays in this tab only."))
-    st.rerun()  # the sidebar is drawn before the page: run again so it names the new file now
-
-
-def share_toggle(digest):
-    """Off by default: the link opens the upload in this browser only. On: for anyone holding it."""
-    store = cache.upload_store()
-    if not store.owns(digest, browser.token()):
-        if store.is_shared(digest):
-            st.caption("Opened from a link its owner shared with the class.")
-        return
-    st.session_state["upload_share"] = store.is_shared(digest)
-    st.toggle("Share this dataset with anyone who has the link", key="upload_share",
-              on_change=lambda: store.share(digest, browser.token(), st.session_state["upload_share"]),
-              help="Off: this page's link opens the file only in this browser (also after a "
-                   "reload). On: anyone who opens the link gets the same vectors, e.g. a class "
-                   "you send it to. The link names the file by a digest of its content, never "
-                   "by a path; the server keeps recent uploads only, until it restarts.")
-    if st.session_state["upload_share"]:
-        st.caption("Shared: copy the address bar to give the class this dataset.")
 
 
 def projection_control():

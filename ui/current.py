@@ -21,7 +21,7 @@ def shown_errors():
     try:
         yield
     except ivfcore.InputError as exc:
-        st.error(f"**These settings do not work:** {exc}")
+        st.error(f"**These settings do not work:** {state.escape(exc)}")  # may quote a file
         st.stop()
 
 

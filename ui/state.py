@@ -83,7 +83,7 @@ def _open_upload(store):
         return []  # no file chosen yet (the Dataset page asks for one), or already open
     item, why = cache.upload_store().open(digest, browser.token())
     if item is not None:
-        st.session_state["_upload"] = (item.digest, item.filename, item.data)
+        st.session_state["_upload"] = item.as_held()
         return []
     store["kind"], store["upload"] = SETTINGS["kind"].default, ""
     default = KIND_LABELS[store["kind"]]

@@ -32,6 +32,11 @@ CSS = f"""
 [data-testid="stCheckbox"] p, [data-testid="stToggle"] p {{
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: normal;
 }}
+/* An uploader lists every extension it accepts (17 formats): wrap them, do not cut them */
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploaderDropzoneInstructions"] small {{
+  white-space: normal; overflow: visible; text-overflow: clip;
+}}
 [data-testid="stMetricLabel"] > div {{ overflow: visible; }}
 [data-testid="stMetricValue"] {{ font-size: clamp(1.5rem, 2.6vw, 2.25rem); }}
 [data-testid="stMetricValue"] p {{ white-space: normal; }}
