@@ -80,23 +80,24 @@ def rules(n):
 def nlist_grid(n, extra=()):
     """The nlist values to try: sqrt(n)/4, sqrt(n)/2, sqrt(n), 4 sqrt(n), 16 sqrt(n), and ``extra``.
 
-    Each is rounded and clipped to [1, n / 39] (FAISS warns below 39 vectors per list);
-    duplicates go.
+    The rules' values are rounded and clipped to [1, n / 39] (FAISS warns below 39 vectors
+    per list); ``extra`` values are kept as asked (clipped to [1, n]); duplicates go.
 
     Parameters
     ----------
     n : int
         Vectors to index.
     extra : iterable of int
-        More values to include (the learner's own nlist, pgvector's rule), clipped the same way.
+        More values to include (the learner's own nlist, pgvector's rule).
 
     Returns
     -------
     ndarray of int64, sorted ascending
     """
     top = max_nlist(n)
-    values = [f * math.sqrt(n) for f in SQRT_FACTORS] + [as_count(e, "nlist", low=1) for e in extra]
-    return np.array(sorted({min(top, max(1, int(round(v)))) for v in values}), dtype=np.int64)
+    ruled = {min(top, max(1, int(round(f * math.sqrt(n))))) for f in SQRT_FACTORS}
+    asked = {min(n, as_count(e, "nlist", low=1)) for e in extra}
+    return np.array(sorted(ruled | asked), dtype=np.int64)
 
 
 def nprobe_grid(nlist, dense=64, steps=12, must=()):

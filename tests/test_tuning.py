@@ -25,7 +25,8 @@ def test_nlist_grid_on_the_exercise_has_six_values():
     assert grid.tolist() == [79, 100, 158, 316, 1265, 2564]  # 16 sqrt(n) clipped to n / 39
     assert tuning.nlist_grid(100_000, extra=[100, tuning.rules(100_000).pgvector_lists]).tolist() == grid.tolist()
     assert tuning.nlist_grid(50).tolist() == [1] and tuning.max_nlist(50) == 1  # clipped to n / 39
-    assert tuning.nlist_grid(10_000, extra=[5000]).max() == 10_000 // 39
+    assert tuning.nlist_grid(10_000).max() == 10_000 // 39
+    assert tuning.nlist_grid(10_000, extra=[5000, 20_000]).max() == 10_000  # asked for: kept, up to n
 
 
 def test_nprobe_grid_is_dense_then_geometric():
