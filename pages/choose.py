@@ -117,7 +117,7 @@ if reach:
         f"{big:,} that alone is {big:,} computations ({big / reach[big].work:.0%} of its work at "
         f"recall {target:.2f}): past a point the centroid part grows faster than the scan "
         "shrinks. Times are measured once on this server over "
-        f"{min(len(q.xq), 50)} queries, at powers of two of nprobe; they follow the work, plus a "
+        f"{min(len(q.xq), 50)} queries, at nprobe = 1, 4, 16, … (powers of four), nlist / 16 and nlist, the best of two runs; they follow the work, plus a "
         "fixed cost per list opened."
     )
 

@@ -364,9 +364,9 @@ def grid_point(spec, gkey, n_queries, k, must, _x, _q, _centroids):
         nprobes = tuning.nprobe_grid(index.nlist, must=must)
         curve = tuning.recall_curve(index, _q.xq, k=k, nprobes=nprobes, true_ids=_q.true_ids,
                                     true_distances=_q.true_distances, weights=_q.weights)
-        timed = np.unique(np.r_[2 ** np.arange(int(np.log2(index.nlist)) + 1), index.nlist, must])
+        timed = np.unique(np.r_[4 ** np.arange(int(np.log(index.nlist) / np.log(4)) + 1), index.nlist, must])
         timed = timed[(timed >= 1) & (timed <= index.nlist)].astype(np.int64)
-        ms = tuning.time_search(index, _q.xq[:TIMED_QUERIES], k=k, nprobes=timed, repeats=3)
+        ms = tuning.time_search(index, _q.xq[:TIMED_QUERIES], k=k, nprobes=timed, repeats=2)
         return GridPoint(curve, timed, ms)
 
     return _grid_points().get_or_compute((spec, gkey, n_queries, k, must), compute)
