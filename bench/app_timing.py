@@ -110,7 +110,7 @@ def choose_rows():
     """The Choose page on the exercise preset in a fresh process: cold, then cached (AppTest).
 
     Run in a child process so no cache of this process (server_rows trains the exercise too)
-    makes the cold run warm. Also counts the progress bars the cold run drew.
+    makes the cold run warm.
     """
     import subprocess
 
