@@ -27,6 +27,7 @@ if __name__ == "__main__":
         st.Page("pages/failures.py", title="7 · Failure-mode lab", icon=":material/warning:"),
         st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
         st.Page("pages/worksheet.py", title="9 · Worksheet", icon=":material/assignment:"),
+        st.Page("pages/choose.py", title="10 · Choose nlist and nprobe", icon=":material/tune:"),
     ]
     page = st.navigation(PAGES)
     state.init(page.url_path)

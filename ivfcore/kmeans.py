@@ -88,6 +88,13 @@ class KMeansResult:
     init: str = "random"
     empty: str = "reinit"
     metric: str = "l2"
+    n_train: int = None  # rows trained on (n when not sampled); set by train_kmeans
+    train_ids: np.ndarray = None  # (n_train,) sorted ids of the sampled rows; None: all rows
+
+    @property
+    def sampled(self):
+        """Whether training ran on a sample of the rows (``max_points_per_centroid``)."""
+        return self.train_ids is not None
 
     @property
     def k(self):
@@ -118,6 +125,7 @@ def train_kmeans(
     record_history=True,
     callback=None,
     metric="l2",
+    max_points_per_centroid=None,
 ):
     """Train k-means centroids with Lloyd's algorithm (spherical for "ip" and "cosine").
 
@@ -154,6 +162,13 @@ def train_kmeans(
         no direction (its vectors sum to zero) keeps its previous position; a random or
         k-means++ start on a zero vector is replaced by a random unit vector. k-means++
         seeds by squared distance between the (normalised, for cosine) vectors.
+    max_points_per_centroid : int, optional
+        FAISS's training sample (``ClusteringParameters.max_points_per_centroid``, 256 by
+        default there): with more than ``max_points_per_centroid * k`` rows, train on a
+        random sample of exactly that many rows. The sample is the first draw from the seed's
+        Generator, ``np.sort(rng.choice(n, size, replace=False))`` (rows kept in their
+        order); training then goes on with the same Generator, so it equals training on
+        ``x[sample]`` by hand with that Generator. None (the default): train on every row.
 
     Returns
     -------
@@ -162,6 +177,12 @@ def train_kmeans(
         for "ip" / "cosine") and ``inertia`` their summed squared distances ("l2") or
         ``sum_i (|x_i| - x_i . c_i)`` ("ip"; ``sum_i (1 - cos)`` for "cosine"), see the
         module docstring. For "cosine" the labels refer to the rows of ``x`` as given.
+        With a sample, ``labels`` and ``inertia`` are still for ALL rows, assigned to the
+        final centroids (what an index built on them holds), while every ``history`` step
+        (its labels, sizes and inertia) and the callback's steps refer to the sample only:
+        assigning every row at every iteration is the cost sampling avoids. ``n_train`` is
+        the number of rows trained on (n when not sampled), ``train_ids`` their ids (None
+        when not sampled). The fewer-than-39-per-centroid warning counts the rows trained on.
     """
     x = as_vectors(x, "x")
     metric = check_metric(metric)
@@ -177,6 +198,13 @@ def train_kmeans(
     if empty not in EMPTY_STRATEGIES:
         raise InputError(f"empty={empty!r} must be one of {', '.join(EMPTY_STRATEGIES)}")
     rng = as_generator(seed)
+    x_all, train_ids = x, None
+    if max_points_per_centroid is not None:
+        cap = as_count(max_points_per_centroid, "max_points_per_centroid", low=1) * k
+        if n > cap:
+            train_ids = np.sort(rng.choice(n, size=cap, replace=False))
+            x = x[train_ids]
+            n = cap
 
     warnings = []
     if n < MIN_POINTS_PER_CENTROID * k:
@@ -247,6 +275,10 @@ def train_kmeans(
             converged = True
             break
 
+    if train_ids is not None:  # the result describes every row, as the index will hold them
+        full = _Lloyd(x_all, squared_norms(x_all) if not spherical else None, k, empty, rng, metric)
+        labels, dist = full.assign(centroids)
+        inertia = float(dist.sum(dtype=np.float64))
     n_empty = int(np.count_nonzero(np.bincount(labels, minlength=k) == 0))
     if n_empty:
         warnings.append(f"{n_empty} of the {k} clusters are empty at the end of training.")
@@ -263,6 +295,8 @@ def train_kmeans(
         init=init_name,
         empty=empty,
         metric=metric,
+        n_train=n,
+        train_ids=train_ids,
     )
 
 

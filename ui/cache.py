@@ -6,6 +6,7 @@ arguments, which Streamlit does not hash). Every cache is bounded.
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
+from ivfcore import tuning
 
 from . import figures, file_queries, query, uploads, worker
 
@@ -301,3 +303,118 @@ def centroid_groups(spec, tkey, _x, _groups, _centroids):
 def box_start(spec, k, _x):
     """Initial centroids drawn uniformly from the data's bounding box (seed 0)."""
     return ivfcore.box_init(_x, k, seed=0)
+
+
+# --- Choose nlist and nprobe ------------------------------------------------------------------
+# A grid training key: (nlist, init, empty, max_iter, tol, train_seed, max_points_per_centroid);
+# max_points_per_centroid = 0 trains on every row.
+
+TIMED_QUERIES = 50  # queries timed per nprobe (the measured milliseconds); the recall uses all
+
+
+@dataclass(frozen=True)
+class GridTraining:
+    """One k-means of the Choose page's grid and how long it took on this server (seconds)."""
+
+    km: ivfcore.KMeansResult
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ChooseQueries:
+    """Held-out queries of the Choose page with their exact neighbours among the kept vectors.
+
+    As :class:`HeldOut`: the same number held out of every group, weighted by each group's
+    share of the data (``weights``), so the means are those of queries drawn as the data is.
+    """
+
+    keep: np.ndarray  # ids of the indexed vectors
+    query_ids: np.ndarray
+    xq: np.ndarray  # (m, d)
+    weights: np.ndarray  # (m,)
+    true_ids: np.ndarray  # (m, k) among the kept vectors (index positions)
+    true_distances: np.ndarray
+    shares: np.ndarray  # each group's share of the data
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One nlist's recall curve over the held-out queries and its measured search times."""
+
+    curve: object  # ivfcore.tuning.Curve
+    timed_nprobes: np.ndarray
+    ms_per_query: np.ndarray
+
+
+@st.cache_resource
+def _grid_trainings():
+    return _SharedLRU(max_entries=24)
+
+
+def cached_grid_training(spec, gkey):
+    """A finished grid training if cached, else None (never computes)."""
+    return _grid_trainings().get((spec, gkey))
+
+
+def grid_training(spec, gkey, _x, progress=None):
+    """k-means for one grid key (no history kept: only the centroids and labels are needed)."""
+    nlist, init, empty, max_iter, tol, seed, mpc = gkey
+
+    def compute():
+        t0 = time.perf_counter()
+        km = ivfcore.train_kmeans(_x, nlist, init=init, empty=empty, max_iter=max_iter, tol=tol,
+                                  seed=seed, record_history=False, callback=progress,
+                                  max_points_per_centroid=mpc or None)
+        return GridTraining(km, time.perf_counter() - t0)
+
+    return _grid_trainings().get_or_compute((spec, gkey), compute)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Holding queries out and finding their exact neighbours…")
+def choose_queries(spec, n_queries, k, _x, _groups):
+    """About ``n_queries`` held out in all, split evenly over the groups (see :class:`ChooseQueries`)."""
+    n_groups = len(np.unique(_groups))
+    keep, qids = ivfcore.holdout_split(len(_x), max(1, -(-n_queries // n_groups)), seed=0, groups=_groups)
+    xq = _x[qids]
+    true_d, true_ids = ivfcore.brute_force_knn(_x[keep], xq, min(k, len(keep)))
+    return ChooseQueries(keep=keep, query_ids=qids, xq=xq,
+                         weights=ivfcore.share_weights(_groups[qids], _groups),
+                         true_ids=true_ids, true_distances=true_d,
+                         shares=np.bincount(_groups) / len(_groups))
+
+
+@st.cache_resource
+def _grid_points():
+    return _SharedLRU(max_entries=24)
+
+
+def cached_grid_point(spec, gkey, n_queries, k, must):
+    return _grid_points().get((spec, gkey, n_queries, k, must))
+
+
+def grid_point(spec, gkey, n_queries, k, must, _x, _q, _centroids):
+    """Recall at every nprobe of :func:`ivfcore.tuning.nprobe_grid` (plus ``must``) and timings.
+
+    The index (the kept vectors in lists of these centroids) is built, measured and dropped:
+    only the curve is kept (six exercise indexes would hold 600 MB).
+    """
+    def compute():
+        index = ivfcore.build_ivf(_x[_q.keep], _centroids)
+        nprobes = tuning.nprobe_grid(index.nlist, must=must)
+        curve = tuning.recall_curve(index, _q.xq, k=k, nprobes=nprobes, true_ids=_q.true_ids,
+                                    true_distances=_q.true_distances, weights=_q.weights)
+        timed = np.unique(np.r_[4 ** np.arange(int(np.log(index.nlist) / np.log(4)) + 1), index.nlist, must])
+        timed = timed[(timed >= 1) & (timed <= index.nlist)].astype(np.int64)
+        ms = tuning.time_search(index, _q.xq[:TIMED_QUERIES], k=k, nprobes=timed, repeats=2)
+        return GridPoint(curve, timed, ms)
+
+    return _grid_points().get_or_compute((spec, gkey, n_queries, k, must), compute)
+
+
+@st.cache_resource(max_entries=24, show_spinner="Searching the held-out queries…")
+def sample_recall(spec, gkey, n_queries, k, nprobe, _x, _q, _centroids):
+    """Recall@k of the held-out queries at one nprobe, for the index of one training."""
+    index = ivfcore.build_ivf(_x[_q.keep], _centroids)
+    curve = tuning.recall_curve(index, _q.xq, k=k, nprobes=[nprobe], true_ids=_q.true_ids,
+                                true_distances=_q.true_distances, weights=_q.weights)
+    return float(curve.recall[0])

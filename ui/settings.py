@@ -116,6 +116,8 @@ SHAPES = ("moons", "rings", "spiral", "filaments")
 COMPARISON_PAGES = ("sizes", "recall")  # the pages that draw training B
 FAILURE_TABS = ("empty", "unbalanced", "shapes")  # the failure-mode lab's tabs, in order
 HELD_OUT_PER_GROUP = (25, 50, 100, 200)
+CHOOSE_QUERIES = (50, 100, 200, 400, 1000)  # held-out queries in all on the Choose page
+CHOOSE_SAMPLES = (39, 256, 0)  # training rows per list on the Choose page (0: every row)
 
 KIND_LABELS = {
     "blobs": "Balanced blobs",
@@ -172,6 +174,16 @@ SETTINGS = {
         Setting("pq_nbits", 8, int, low=1, high=8, pages=("pq",)),
         # worksheet: the answer key shown (for the teacher)
         Setting("ws_key", False, bool, pages=("worksheet",)),
+        # choose nlist and nprobe: target recall, k, held-out queries in all, another nlist to
+        # try (0: none), k-means iterations and training sample per list (0: every row) of the
+        # grid, and whether to compare training samples
+        Setting("ch_target", 0.9, float, low=0.5, high=0.99, pages=("choose",)),
+        Setting("ch_k", 10, int, low=1, high=100, pages=("choose",)),
+        Setting("ch_q", 200, int, CHOOSE_QUERIES, pages=("choose",)),
+        Setting("ch_extra", 0, int, low=0, high=4096, pages=("choose",)),
+        Setting("ch_iter", 10, int, low=1, high=100, pages=("choose",)),
+        Setting("ch_mpc", 256, int, CHOOSE_SAMPLES, pages=("choose",)),
+        Setting("ch_cmp", False, bool, pages=("choose",)),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),

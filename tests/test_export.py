@@ -1,0 +1,56 @@
+"""The chosen (nlist, nprobe) written out: FAISS, pgvector and Milvus texts, and a FAISS script run for real."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ivfcore
+from ui import export
+
+
+def test_pgvector_uses_the_operator_class_of_the_metric():
+    sql = export.pgvector_snippet(316, 18)
+    assert "USING ivfflat (embedding vector_l2_ops) WITH (lists = 316);" in sql
+    assert "SET ivfflat.probes = 18;" in sql
+    assert "vector_ip_ops" in export.pgvector_snippet(10, 2, metric="ip")
+    assert "vector_cosine_ops" in export.pgvector_snippet(10, 2, metric="cosine")
+    with pytest.raises(ValueError):
+        export.pgvector_snippet(10, 2, metric="hamming")
+
+
+def test_faiss_and_milvus_snippets_name_the_pair():
+    py = export.faiss_snippet(316, 18, 128)
+    assert "faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_L2)" in py
+    assert "d, nlist = 128, 316" in py and "index.nprobe = 18" in py
+    assert "normalize_L2" in export.faiss_snippet(4, 1, 8, metric="cosine")
+    mv = export.milvus_snippet(316, 18)
+    assert 'index_type="IVF_FLAT"' in mv and '{"nlist": 316}' in mv and '{"nprobe": 18}' in mv
+    assert 'metric_type="L2"' in mv and 'metric_type="COSINE"' in export.milvus_snippet(4, 1, "cosine")
+    compile(py, "snippet", "exec")
+
+
+@pytest.mark.parametrize("nlist,nprobe", [(16, 3), (40, 1)])
+def test_faiss_script_rebuilds_the_index_and_returns_our_ids(tmp_path, nlist, nprobe):
+    pytest.importorskip("faiss")
+    ds = ivfcore.make_dataset("blobs", seed=2, n=3000, d=12, centers=6)
+    km = ivfcore.train_kmeans(ds.x, nlist, seed=1, max_iter=10, max_points_per_centroid=39)
+    index = ivfcore.build_ivf(ds.x, km.centroids)
+    xq = ivfcore.make_dataset("blobs", seed=9, n=200, d=12, centers=6).x
+    ours = index.search(xq, k=10, nprobe=nprobe).ids
+    (tmp_path / export.VECTORS_NAME).write_bytes(export.npy_bytes(ds.x))
+    (tmp_path / export.CENTROIDS_NAME).write_bytes(export.npy_bytes(km.centroids))
+    np.save(tmp_path / "queries.npy", xq)
+    (tmp_path / export.SCRIPT_NAME).write_text(export.faiss_script(nlist, nprobe, ds.d, k=10))
+    run = subprocess.run(
+        [sys.executable, export.SCRIPT_NAME, export.VECTORS_NAME, export.CENTROIDS_NAME,
+         "queries.npy", "--out", "ids.npy"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    theirs = np.load(tmp_path / "ids.npy")
+    np.testing.assert_array_equal(theirs, ours)
+    assert run.stdout.splitlines()[0] == " ".join(map(str, ours[0]))
