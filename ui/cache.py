@@ -31,6 +31,20 @@ def uploaded_dataset(digest, filename, _data):
     return ivfcore.load_vectors(_data, filename=filename)
 
 
+@st.cache_resource(max_entries=6, show_spinner=False)
+def name_index(spec, _names):
+    """{item name: its first row} for a dataset's ``item_names`` (words), built once per dataset."""
+    out = {}
+    for i in range(len(_names) - 1, -1, -1):  # backwards, so a repeated name keeps its first row
+        out[_names[i]] = i
+    return out
+
+
+def metric_of(tkey):
+    """The metric a training key names (keys without one, as the fixed labs build, are "l2")."""
+    return tkey[6] if len(tkey) > 6 else "l2"
+
+
 def digest_of(data):
     return hashlib.sha256(data).hexdigest()[:16]
 
@@ -103,12 +117,12 @@ def training(spec, tkey, _x, progress=None, _init=None):
     ``_init`` replaces the init named in ``tkey`` by explicit centroids; ``tkey`` must then
     name them uniquely (e.g. "box") since the array itself is not part of the key.
     """
-    nlist, init, empty, max_iter, tol, seed = tkey
+    nlist, init, empty, max_iter, tol, seed = tkey[:6]
 
     def compute():
         return ivfcore.train_kmeans(
             _x, nlist, init=init if _init is None else _init, empty=empty, max_iter=max_iter,
-            tol=tol, seed=seed, callback=progress,
+            tol=tol, seed=seed, callback=progress, metric=metric_of(tkey),
         )
 
     return _trainings().get_or_compute((spec, tkey), compute)
@@ -116,7 +130,7 @@ def training(spec, tkey, _x, progress=None, _init=None):
 
 @st.cache_resource(max_entries=12, show_spinner="Building the inverted lists…")
 def index(spec, tkey, _x, _centroids):
-    return ivfcore.build_ivf(_x, _centroids)
+    return ivfcore.build_ivf(_x, _centroids, metric=metric_of(tkey))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -160,7 +174,7 @@ class HeldOut:
     index: ivfcore.IVFIndex  # the index without the held-out vectors
     queries: np.ndarray  # (m, d)
     true_ids: np.ndarray  # (m, k) exact neighbours in ``index``
-    true_distances: np.ndarray  # (m, k) their squared distances
+    true_distances: np.ndarray  # (m, k) their distances in the index's metric
 
     def recall_at(self, nprobe):
         """Recall@k of the held-out queries at one nprobe, weighted as :attr:`sweep` is."""
@@ -189,7 +203,7 @@ def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
         keep, _ = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
         m, nbits, by_residual = pq
         return ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits, by_residual=by_residual,
-                                   seed=0, callback=progress)
+                                   seed=0, callback=progress, metric=metric_of(tkey))
 
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
 
@@ -217,7 +231,7 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
     if pq is None:
-        index = ivfcore.build_ivf(_x[keep], _centroids)
+        index = ivfcore.build_ivf(_x[keep], _centroids, metric=metric_of(tkey))
     else:
         index = _index if _index is not None else pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids)
     xq = _x[qids]
@@ -254,7 +268,7 @@ def data_spread(spec, _x):
 @st.cache_resource(max_entries=12, show_spinner=False)
 def centroid_groups(spec, tkey, _x, _groups, _centroids):
     """Generating group of the data vector nearest to each centroid (where the centroid sits)."""
-    _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1)
+    _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1, metric=metric_of(tkey))
     return _groups[nearest_ids[:, 0]]
 
 
