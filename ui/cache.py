@@ -15,7 +15,7 @@ import streamlit as st
 
 import ivfcore
 
-from . import figures, query, uploads, worker
+from . import figures, metric_lesson, query, uploads, worker
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 
@@ -276,3 +276,15 @@ def centroid_groups(spec, tkey, _x, _groups, _centroids):
 def box_start(spec, k, _x):
     """Initial centroids drawn uniformly from the data's bounding box (seed 0)."""
     return ivfcore.box_init(_x, k, seed=0)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Judging each metric's index by the data's own neighbours…")
+def metric_comparison(spec, tkeys, n_queries, k, truth, _held, _full, _x):
+    """:func:`ui.metric_lesson.compare` for the trainings ``tkeys`` (one per metric), cached."""
+    return metric_lesson.compare(_held, _full, _x, truth)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def neighbour_words(spec, qid, k, _x, _names):
+    """:func:`ui.metric_lesson.neighbour_words` for one data vector, cached."""
+    return metric_lesson.neighbour_words(_x, _names, qid, k)

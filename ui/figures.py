@@ -564,6 +564,19 @@ def recall_curves(curves, n_total, title, by="nprobe"):
     return fig
 
 
+def recall_ceilings(fig, levels):
+    """Dotted horizontal lines on a recall chart, one per (recall, label, colour), labelled at the left.
+
+    For an index whose exact neighbours are not the true ones (a different metric): the
+    share of the true top-k its exact top-k holds, which no nprobe can exceed.
+    """
+    for y, text, color in levels:
+        fig.add_hline(y=y, line_dash="dot", line_color=color, line_width=2)
+        fig.add_annotation(x=0, xref="paper", xanchor="left", y=y, yref="y", yanchor="top",
+                           text=plotly_text(text), showarrow=False, font=dict(color=color))
+    return fig
+
+
 def lines(series, xlabel, ylabel, title, log_y=False):
     """One line per named (x, y) series."""
     fig = go.Figure()

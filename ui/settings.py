@@ -165,6 +165,14 @@ METRIC_AUTO = "auto"
 METRIC_LABELS = {"l2": "L2 (Euclidean)", "ip": "inner product", "cosine": "cosine"}
 # What a search reports under each metric, as column headers and captions say it.
 VALUE_LABELS = {"l2": "distance²", "ip": "inner product", "cosine": "cosine similarity"}
+# What the Train page's inertia adds up under each metric (ivfcore.kmeans: never increases).
+INERTIA_WORDS = {
+    "l2": "the sum of squared distances from each vector to its centroid",
+    "ip": "the sum over vectors of |x| − x·c (its length minus its inner product with its "
+          "unit-length centroid: 0 when it points exactly along it)",
+    "cosine": "the sum over vectors of 1 − cosine similarity to its centroid (0 when every "
+              "vector points exactly along its centroid)",
+}
 
 KIND_LABELS = {
     "blobs": "Balanced blobs",
