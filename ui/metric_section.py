@@ -53,8 +53,8 @@ def _recall(cmp, truth):
         f"The true neighbours here are the data's own: the {cmp.k} nearest by **{own}**. The same "
         f"held-out queries search three indexes trained with the Train page's settings, one per "
         "metric; each returned word counts when it is one of those true neighbours. An index "
-        "built for another metric has other exact neighbours: however many lists it opens, it "
-        "finds no more than the share of the true ones they hold (the dotted lines).")
+        "built for another metric has other exact neighbours: even opening every list, it finds "
+        "only the share of the true ones that they hold (the dotted lines).")
     curves = [(INDEX_NAMES[m], cmp.sweeps[m], COLORS[m], "solid" if m == truth else "dash")
               for m in metric_lesson.LESSON_METRICS]
     fig = figures.recall_curves(curves, cmp.sweeps[truth].n_total,
