@@ -34,10 +34,8 @@ def uploaded_dataset(digest, filename, _data):
 @st.cache_resource(max_entries=6, show_spinner=False)
 def name_index(spec, _names):
     """{item name: its first row} for a dataset's ``item_names`` (words), built once per dataset."""
-    out = {}
-    for i in range(len(_names) - 1, -1, -1):  # backwards, so a repeated name keeps its first row
-        out[_names[i]] = i
-    return out
+    n = len(_names)  # backwards, so a repeated name keeps its first row
+    return dict(zip(reversed(_names), range(n - 1, -1, -1)))
 
 
 def metric_of(tkey):

@@ -564,16 +564,17 @@ def recall_curves(curves, n_total, title, by="nprobe"):
     return fig
 
 
-def recall_ceilings(fig, levels):
-    """Dotted horizontal lines on a recall chart, one per (recall, label, colour), labelled at the left.
+def recall_ceilings(fig, levels, nprobe_max):
+    """Dotted horizontal lines on a recall-against-nprobe chart, one legend entry per (recall, label, colour).
 
     For an index whose exact neighbours are not the true ones (a different metric): the
-    share of the true top-k its exact top-k holds, which no nprobe can exceed.
+    share of the true top-k its exact top-k holds, which it reaches by opening every list.
+    Legend entries, not labels on the chart: there they would sit on the curves that meet them.
     """
     for y, text, color in levels:
-        fig.add_hline(y=y, line_dash="dot", line_color=color, line_width=2)
-        fig.add_annotation(x=0, xref="paper", xanchor="left", y=y, yref="y", yanchor="top",
-                           text=plotly_text(text), showarrow=False, font=dict(color=color))
+        fig.add_trace(go.Scatter(
+            x=[1, nprobe_max], y=[y, y], mode="lines", name=plotly_text(text),
+            line=dict(color=color, dash="dot", width=2), hoverinfo="skip"))
     return fig
 
 

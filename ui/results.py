@@ -6,7 +6,6 @@ never as markup.
 """
 
 import numpy as np
-import pandas as pd
 
 from .settings import VALUE_LABELS
 
@@ -38,9 +37,10 @@ def returned(tr, list_of, names=None):
     Returns
     -------
     dict of columns
-        rank, word (with names), vector id, the score in the metric's terms, its list, and
-        true rank: the vector's place among the exact neighbours (empty when it is not one
-        of them; a vector as near as the k-th still counts as found, see ``found``).
+        rank, word (with names), vector id, the score in the metric's terms, its list, true
+        rank (text: the vector's place among the exact neighbours, "–" when it is not one of
+        them) and found: "yes", "yes (a tie)" for a vector as near as the k-th that brute
+        force did not keep, or "no".
     """
     ids = np.asarray(tr.result_ids, dtype=np.int64)
     true_rank = {int(v): j + 1 for j, v in enumerate(tr.true_ids)}
@@ -50,8 +50,9 @@ def returned(tr, list_of, names=None):
         "vector id": ids,
         value_label(tr.metric): _rounded(tr.result_distances[: len(ids)]),
         "its list": np.asarray(list_of)[ids].astype(np.int64),
-        "true rank": pd.array([true_rank.get(int(v)) for v in ids], dtype="Int64"),
-        "found": ["yes" if h else "no" for h in tr.result_hits],
+        "true rank": [str(true_rank[int(v)]) if int(v) in true_rank else "–" for v in ids],
+        "found": ["no" if not h else "yes" if int(v) in true_rank else "yes (a tie)"
+                  for v, h in zip(ids, tr.result_hits)],
     }
 
 
