@@ -40,7 +40,7 @@ if nlist > ds.n:
 controls.projection_control()
 proj = current.projection()
 fig = figures.dataset_view(proj.points, proj.sample_ids, ds.groups[proj.sample_ids],
-                           ds.group_names, proj.method, ds.name)
+                           ds.group_names, proj.method, ds.name, names=ds.item_names)
 st.plotly_chart(fig, key="dataset_chart")
 if proj.points.shape[0] < ds.n:
     st.caption(f"Showing a random {proj.points.shape[0]:,} of the {ds.n:,} vectors; "

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, file_queries, fmt, state, tables
+from ui import boot, cache, controls, current, figures, file_queries, fmt, metric_section, state, tables
 from ui.settings import HELD_OUT_PER_GROUP
 
 boot.through_app()
@@ -22,7 +22,7 @@ st.markdown(
 ds = current.dataset()
 b_over = controls.comparison_controls()
 from_file = ds.queries is not None  # the file's own queries (and truth) replace held-out ones
-c = st.columns(2)
+c = st.columns(3)
 with c[0]:
     if from_file:
         st.caption(f"Queries: your file's {len(ds.queries):,} (none held out of the index).")
@@ -30,6 +30,7 @@ with c[0]:
         state.widget("rq", st.select_slider, "Held-out queries per group", options=list(HELD_OUT_PER_GROUP))
 with c[1]:
     state.widget("topk", st.slider, "k (neighbours)", min_value=1, max_value=100)
+controls.metric_control(c[2])
 k, n_queries = state.get("topk"), state.get("rq")
 
 n_groups = len(ds.group_names)
@@ -104,3 +105,5 @@ with st.expander("The numbers behind the curves"):
     if group_rows:
         st.markdown(f"Recall@{sw.k} of each group's held-out queries, by nprobe:")
         tables.table(group_rows, hide_index=True)
+
+metric_section.show(ds, n_queries, k)

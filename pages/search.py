@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, fmt, query, state, tables
+from ui import boot, cache, controls, current, figures, fmt, query, results, state, tables
 
 boot.through_app()
 
@@ -15,8 +15,10 @@ st.markdown(
 )
 
 ds = current.dataset()
+metric = controls.metric_control(st.columns(3)[0])
 index = current.index()
 controls.search_controls(index.nlist)
+value = results.value_label(metric)
 
 pick = st.columns([1, 1, 1.3, 1])
 seed = int(np.random.default_rng().integers(1 << 30))  # a new draw per click
@@ -28,7 +30,12 @@ pick[1].button(":material/casino: Random from this group →",
                on_click=lambda: state.put(q=f"id:{query.random_id(ds, seed, g)}"))
 pick[3].button(":material/auto_awesome: Fresh random vector", on_click=lambda: state.put(q=f"new:{seed % 100000}"))
 
-qvec, qdesc, qid = query.resolve(state.checked_query(ds.n), ds, cache.data_spread(state.spec(), ds.x))
+controls.query_boxes(ds)
+
+q = state.checked_query(ds.n, ds.d, ds.item_names)
+word = q.partition(":")[2] if q.startswith("word:") else None
+qvec, qdesc, qid = query.resolve(q, ds, cache.data_spread(state.spec(), ds.x),
+                                 state.word_id(word, ds.item_names) if word else None)
 with current.shown_errors():
     tr = index.trace(qvec, k=state.get("topk"), nprobe=state.get("nprobe"), exclude_id=qid)
 
@@ -53,7 +60,7 @@ def on_click():
 
 
 head = st.columns([3, 1])
-head[0].markdown(f"**Query:** {qdesc}")
+head[0].markdown(f"**Query:** {state.escape(qdesc)}")
 if qid is not None:
     head[0].caption(
         f"Vector {qid} is stored in the index, so it is left out of its own results and of its "
@@ -66,7 +73,7 @@ with head[1]:
                       "all the data (on the chapter's exercise the dense ball is then a dot).")
 fig = figures.search_view(proj.points, proj.sample_ids, labels, centroid_xy, tr, layers,
                           f"k = {tr.k}, nprobe = {tr.nprobe} of nlist = {tr.nlist}",
-                          zoom=state.get("zoom"))
+                          zoom=state.get("zoom"), names=ds.item_names)
 st.plotly_chart(fig, key="search_chart", on_select=on_click, selection_mode="points")
 st.html(f'<div style="font-size:0.9rem;margin-top:-0.5rem">'
         f'{figures.search_key({n: len(layers[n][1]) for n in ("found", "wrong", "missed")}, index.nlist)}</div>')
@@ -85,23 +92,20 @@ m[4].metric(f"Recall@{tr.k}", f"{tr.recall:.0%}",
 if stand_ins:
     st.caption(
         f"{stand_ins} of the results {'is' if stand_ins == 1 else 'are'} not among brute "
-        f"force's {tr.k} nearest but as near as its {tr.k}-th (distance² "
+        f"force's {tr.k} nearest but as near as its {tr.k}-th ({value} "
         f"{float(tr.true_distances[-1]):.4g}, within rounding): equally near vectors are "
         f"interchangeable, so {'it counts' if stand_ins == 1 else 'they count'} as found and the true "
         f"neighbour{'' if stand_ins == 1 else 's'} brute force kept instead "
         f"{'is' if stand_ins == 1 else 'are'} not missed.")
+order = "largest first" if metric != "l2" else "smallest first"
+st.markdown(f"**The {fmt.count(len(tr.result_ids), 'result')} returned**, nearest first ({value}, "
+            f"{order}); *true rank* is its place among brute force's {tr.k} nearest.")
+tables.table(results.returned(tr, index.labels, ds.item_names), hide_index=True)
 if len(tr.missed_ids):
-    pos = {int(v): j for j, v in enumerate(tr.true_ids)}
-    rows = [pos[int(v)] for v in tr.missed_ids]
-    st.markdown(f"**{fmt.count(len(rows), 'true neighbour')} missed** — each sat in a list that was not "
+    st.markdown(f"**{fmt.count(len(tr.missed_ids), 'true neighbour')} missed** — each sat in a list that was not "
                 "probed; *nprobe needed* is the rank of that list among the query's nearest "
                 "centroids, the smallest nprobe that would have found it.")
-    tables.table(
-        {"vector id": tr.true_ids[rows], "true rank": np.array(rows) + 1,
-         "distance²": np.round(tr.true_distances[rows].astype(float), 4),
-         "its list": tr.true_lists[rows], "nprobe needed": tr.true_list_rank[rows]},
-        hide_index=True,
-    )
+    tables.table(results.missed(tr, ds.item_names), hide_index=True)
 else:
     every = ("The true neighbour was" if len(tr.true_ids) == 1 else
              f"All {len(tr.true_ids):,} true neighbours were")
@@ -109,7 +113,7 @@ else:
 with st.expander("The probed lists, nearest centroid first"):
     tables.table(
         {"rank": np.arange(1, tr.nprobe + 1), "list": tr.probed,
-         "distance² to centroid": np.round(tr.centroid_distances[: tr.nprobe].astype(float), 4),
+         f"{value} to centroid": np.round(tr.centroid_distances[: tr.nprobe].astype(float), 4),
          "vectors scanned": index.list_sizes[tr.probed]},
         hide_index=True,
     )

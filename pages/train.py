@@ -1,6 +1,7 @@
 import streamlit as st
 
 from ui import boot, cache, controls, current, figures, state, tables
+from ui.settings import INERTIA_WORDS
 
 boot.through_app()
 
@@ -23,7 +24,7 @@ ds = current.dataset()
 proj = current.projection()
 progress_slot = st.empty()  # above the chart, so the progress stays in view
 slot = st.empty()
-title = f"{ds.name}, nlist = {state.get('nlist')}, {state.get('init')} init"
+title = f"{ds.name}, nlist = {state.get('nlist')}, {state.get('init')} init, {state.metric()}"
 
 
 def first_frame(step, total):
@@ -55,7 +56,7 @@ if repairs:
         tables.table({"iteration": it, "list": lst, "strategy": how,
                       "from (vector id, or list split)": src}, hide_index=True)
 st.caption(
-    "Inertia is the sum of squared distances from each vector to its centroid; the shift is "
+    f"Inertia is {INERTIA_WORDS[state.metric()]}; the shift is "
     "how far all centroids moved together in one iteration (the stopping rule compares it "
     "with the tolerance). ✕ marks a list left empty at that iteration, ★ a list repaired in "
     "it. Points are a random sample of at most 5,000 vectors; the lists and numbers use all. "

@@ -396,7 +396,7 @@ def test_pq_page_numbers_equal_the_engine():
     from ui import cache
 
     spec = ("blobs", 0, (("n", 5000), ("d", 16), ("centers", 8), ("spread", 1.0)))
-    tkey = (16, "random", "reinit", 50, 1e-4, 0)
+    tkey = (16, "random", "reinit", 50, 1e-4, 0, "l2")
     built = cache.cached_pq_index(spec, tkey, 100, (8, 6, True))
     assert built is not None
     _set(at, topk=5)

@@ -326,3 +326,35 @@ def test_an_upload_survives_a_reload_and_opens_for_others_only_when_shared(serve
     assert "lesson.npy" in other.locator("[data-testid='stSidebar']").inner_text(), "shared: opens for others"
     other.context.close()
     owner.close()
+
+
+# --------------------------------------------------------------- real embeddings (#12)
+
+def test_a_word_typed_on_search_is_the_query_and_reads_on_a_projector(server, browser):
+    """GloVe at 1024x768: type a word on Search, it becomes the query (in the URL too), the
+    sidebar names the metric, hover shows words, and the page passes the screen survey."""
+    pg = browser.new_page(viewport={"width": 1024, "height": 768})
+    try:
+        pg.goto(server + "/search?kind=glove&nlist=141&nprobe=4")
+        _idle(pg)
+        _no_exception(pg)
+        assert "Metric: cosine (the data's own)" in pg.locator("[data-testid='stSidebar']").inner_text()
+        box = pg.get_by_role("textbox", name="Type a word, then press Enter")
+        box.fill("queen")
+        box.press("Enter")
+        _idle(pg)
+        _no_exception(pg)
+        assert "q=word%3Aqueen" in pg.url or "q=word:queen" in pg.url, pg.url
+        query_line = pg.locator("[data-testid='stMarkdownContainer'] p", has_text="Query:").first
+        assert "the word 'queen'" in query_line.inner_text()
+        hover = _chart_js(pg, "gd._fullData[1].hovertemplate")
+        assert "%{customdata[1]}" in hover, hover  # the word first, then the vector id
+        path = os.path.join(ROOT, "test-artifacts", "search-word.png")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        screens.full_screenshot(pg, path)
+        if os.environ.get("IVFLAB_SCREENSHOTS") == "docs":
+            shutil.copy(path, os.path.join(ROOT, "docs", "screenshots", "search-word.png"))
+        bad = screens.problems(pg)
+        assert not bad, "\n".join(bad)
+    finally:
+        pg.close()

@@ -16,7 +16,7 @@ import streamlit as st
 import ivfcore
 from ivfcore import tuning
 
-from . import figures, file_queries, query, uploads, worker
+from . import figures, file_queries, metric_lesson, query, uploads, worker
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 
@@ -49,6 +49,18 @@ def tried_upload(digest, filename, _held):
 def parquet_columns(base_digest, filename, _data):
     """``ivfcore.parquet_columns`` of an uploaded Parquet file, read once per file."""
     return ivfcore.parquet_columns(_data, filename=filename)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def name_index(spec, _names):
+    """{item name: its first row} for a dataset's ``item_names`` (words), built once per dataset."""
+    n = len(_names)  # backwards, so a repeated name keeps its first row
+    return dict(zip(reversed(_names), range(n - 1, -1, -1)))
+
+
+def metric_of(tkey):
+    """The metric a training key names (keys without one, as the fixed labs build, are "l2")."""
+    return tkey[6] if len(tkey) > 6 else "l2"
 
 
 def digest_of(data):
@@ -123,12 +135,12 @@ def training(spec, tkey, _x, progress=None, _init=None):
     ``_init`` replaces the init named in ``tkey`` by explicit centroids; ``tkey`` must then
     name them uniquely (e.g. "box") since the array itself is not part of the key.
     """
-    nlist, init, empty, max_iter, tol, seed = tkey
+    nlist, init, empty, max_iter, tol, seed = tkey[:6]
 
     def compute():
         return ivfcore.train_kmeans(
             _x, nlist, init=init if _init is None else _init, empty=empty, max_iter=max_iter,
-            tol=tol, seed=seed, callback=progress,
+            tol=tol, seed=seed, callback=progress, metric=metric_of(tkey),
         )
 
     return _trainings().get_or_compute((spec, tkey), compute)
@@ -136,7 +148,7 @@ def training(spec, tkey, _x, progress=None, _init=None):
 
 @st.cache_resource(max_entries=12, show_spinner="Building the inverted lists…")
 def index(spec, tkey, _x, _centroids):
-    return ivfcore.build_ivf(_x, _centroids)
+    return ivfcore.build_ivf(_x, _centroids, metric=metric_of(tkey))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -180,7 +192,7 @@ class HeldOut:
     index: ivfcore.IVFIndex  # the index without the held-out vectors
     queries: np.ndarray  # (m, d)
     true_ids: np.ndarray  # (m, k) exact neighbours in ``index``
-    true_distances: np.ndarray  # (m, k) their squared distances
+    true_distances: np.ndarray  # (m, k) their distances in the index's metric
     given: file_queries.FileQueries = None  # the queries came from the learner's file
 
     def recall_at(self, nprobe):
@@ -210,7 +222,7 @@ def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
         keep, _ = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
         m, nbits, by_residual = pq
         return ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits, by_residual=by_residual,
-                                   seed=0, callback=progress)
+                                   seed=0, callback=progress, metric=metric_of(tkey))
 
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
 
@@ -238,7 +250,7 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
     if pq is None:
-        index = ivfcore.build_ivf(_x[keep], _centroids)
+        index = ivfcore.build_ivf(_x[keep], _centroids, metric=metric_of(tkey))
     else:
         index = _index if _index is not None else pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids)
     xq = _x[qids]
@@ -295,7 +307,7 @@ def data_spread(spec, _x):
 @st.cache_resource(max_entries=12, show_spinner=False)
 def centroid_groups(spec, tkey, _x, _groups, _centroids):
     """Generating group of the data vector nearest to each centroid (where the centroid sits)."""
-    _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1)
+    _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1, metric=metric_of(tkey))
     return _groups[nearest_ids[:, 0]]
 
 
@@ -418,3 +430,15 @@ def sample_recall(spec, gkey, n_queries, k, nprobe, _x, _q, _centroids):
     curve = tuning.recall_curve(index, _q.xq, k=k, nprobes=[nprobe], true_ids=_q.true_ids,
                                 true_distances=_q.true_distances, weights=_q.weights)
     return float(curve.recall[0])
+
+
+@st.cache_resource(max_entries=6, show_spinner="Judging each metric's index by the data's own neighbours…")
+def metric_comparison(spec, tkeys, n_queries, k, truth, _held, _full, _x):
+    """:func:`ui.metric_lesson.compare` for the trainings ``tkeys`` (one per metric), cached."""
+    return metric_lesson.compare(_held, _full, _x, truth)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def neighbour_words(spec, qid, k, _x, _names):
+    """:func:`ui.metric_lesson.neighbour_words` for one data vector, cached."""
+    return metric_lesson.neighbour_words(_x, _names, qid, k)

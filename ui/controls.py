@@ -4,13 +4,19 @@ import streamlit as st
 
 import ivfcore
 
-from . import fmt, state
+from . import fmt, query, state
 from .upload_box import upload_box
-from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, SETTINGS, SHAPES
+from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, METRIC_LABELS, SETTINGS, SHAPES
 
 INIT_HELP = ("random: nlist distinct data vectors, as the chapter does. k-means++: each next "
              "centroid drawn with probability proportional to its squared distance from the "
              "ones chosen so far, which favours outliers.")
+FIXED_KINDS = ("digits", "glove")  # real data: no seed to choose
+METRIC_HELP = ("How vectors are compared, in training and in search. L2: squared Euclidean "
+               "distance, smaller is nearer. Inner product: larger is nearer, so long vectors "
+               "win. Cosine: the inner product of unit vectors (the angle only). k-means for "
+               "inner product and cosine is spherical: centroids kept at unit length, as FAISS "
+               "does. Each dataset has its own default (GloVe: cosine; the rest: L2).")
 EMPTY_HELP = ("What happens to a list that ends an iteration with no vectors. reinit: move its "
               "centroid to a random data vector (the chapter). split: split a big list in two "
               "(FAISS). farthest: move it onto the vector farthest from its centroid "
@@ -44,7 +50,7 @@ def dataset_controls():
                 state.widget(key, st.number_input, label, min_value=float(low),
                              max_value=float(high), step=0.05, format="%.2f", help=help_)
     with cols[-1]:
-        if kind != "digits":
+        if kind not in FIXED_KINDS:
             state.widget("seed", st.number_input, "Seed", min_value=0, step=1,
                          help="Same seed, same vectors, same pictures.")
 
@@ -80,6 +86,24 @@ def training_controls():
                      help="Stop when the centroids move less than this in total (Frobenius norm).")
     with c[5]:
         state.widget("train_seed", st.number_input, "Training seed", min_value=0, step=1)
+    metric_control(st.columns(3)[0])
+
+
+def metric_control(where=None):
+    """The metric selector (setting ``metric``): shows the metric in use, the data's own by default.
+
+    Choosing the data's own metric stores "auto", so a link names a metric only when it
+    differs from the data's (``state.widget``'s ``auto``). Returns the metric in use.
+    """
+    own = state.own_metric() or "l2"
+
+    def label(m):
+        return f"{METRIC_LABELS[m]} (the data's own)" if m == own else METRIC_LABELS[m]
+
+    with where if where is not None else st.container():
+        state.widget("metric", st.selectbox, "Metric", auto=own, options=list(ivfcore.METRICS),
+                     format_func=label, help=METRIC_HELP)
+    return state.metric()
 
 
 def search_controls(nlist):
@@ -120,3 +144,55 @@ def comparison_controls():
 def describe_training(overrides=None):
     v = {**state.values(), **(overrides or {})}
     return f"nlist = {v['nlist']}, {v['init']} init, empty: {v['empty']}"
+
+
+def query_boxes(ds):
+    """A box to type a word (data with item names) and one to paste a vector; each sets ``q``.
+
+    A word that is not in the data, or a vector of the wrong length, leaves the query as it
+    was and says why below the boxes.
+    """
+    q = state.get("q")
+    kind, _, arg = q.partition(":")
+    names = ds.item_names
+    cols = st.columns([1, 2]) if names is not None else [None, st.container()]
+    if names is not None:
+        st.session_state["word_box"] = arg if kind == "word" else ""
+        cols[0].text_input("Type a word, then press Enter", key="word_box", max_chars=200,
+                           on_change=_word_typed, args=(names,), placeholder="e.g. king",
+                           help=f"Any of the {len(names):,} words of this data. The word's own "
+                                "vector is the query; it is left out of its own results.")
+    st.session_state["vector_box"] = arg if kind == "vec" else ""
+    cols[1].text_input(f"Or paste a vector ({ds.d} numbers, commas or spaces), then press Enter",
+                       key="vector_box", on_change=_vector_pasted, args=(ds.d,),
+                       placeholder="0.1, -0.2, 0.3, …")
+    notice = state.said("query_box")
+    if notice:
+        st.warning(notice)
+
+
+def _word_typed(names):
+    word = st.session_state["word_box"].strip()
+    if not word:
+        return
+    found = next((w for w in (word, word.lower()) if state.word_id(w, names) is not None), None)
+    if found is None:
+        state.say_later("query_box", f"\u201c{state.escape(word)}\u201d is not one of the "
+                                     f"{len(names):,} words here: the query is unchanged.")
+        return
+    state.put(q=f"word:{found}")
+
+
+def _vector_pasted(d):
+    text = st.session_state["vector_box"]
+    if not text.strip():
+        return
+    values = query.parse_vector(text)
+    if values is None:
+        state.say_later("query_box", "That vector is not a list of numbers separated by commas "
+                                     "or spaces: the query is unchanged.")
+    elif len(values) != d:
+        state.say_later("query_box", f"That vector has {len(values):,} numbers; the vectors here "
+                                     f"have d = {d}: the query is unchanged.")
+    else:
+        state.put(q=f"vec:{query.vector_text(values)}")

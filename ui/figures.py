@@ -97,6 +97,36 @@ def _layout(fig, title, height=560):
     return fig
 
 
+def plotly_text(text):
+    """Text from data shown literally in plotly's pseudo-HTML (hover, titles, ticks): ``&``, ``<``, ``>`` escaped.
+
+    Plotly turns ``<b>``, ``<a href>``, ``<br>`` and the like into elements; a word such as
+    ``<img src=x onerror=...>`` must read as those characters, never become one.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _id_data(ids, names=None):
+    """``customdata`` of vector markers: the ids, or (id, escaped name) rows when ``names`` exist.
+
+    The id stays first, so click-to-query reads it either way (``ui.query.clicked_id``).
+    """
+    ids = np.asarray(ids)
+    if names is None:
+        return ids
+    out = np.empty((len(ids), 2), dtype=object)
+    out[:, 0] = ids.tolist()
+    out[:, 1] = [plotly_text(names[i]) for i in ids]
+    return out
+
+
+def _vector_hover(names, rest=""):
+    """Hover text of a vector marker carrying :func:`_id_data`: its id (and word), then ``rest``."""
+    if names is None:
+        return f"vector %{{customdata}}{rest}<extra></extra>"
+    return f"%{{customdata[1]}} (vector %{{customdata[0]}}){rest}<extra></extra>"
+
+
 def _legend_below(fig, y, **legend):
     """A horizontal legend under the x-axis title (``y`` in plot heights, negative): at the
     right, a legend took a third of a chart's width on a 1024 px screen."""
@@ -104,8 +134,11 @@ def _legend_below(fig, y, **legend):
     return fig
 
 
-def dataset_view(points, ids, groups, group_names, method, title):
-    """The displayed sample coloured by generating group, one legend entry per group."""
+def dataset_view(points, ids, groups, group_names, method, title, names=None):
+    """The displayed sample coloured by generating group, one legend entry per group.
+
+    ``names``: a name per vector of the whole dataset (e.g. GloVe's words), shown on hover.
+    """
     fig = go.Figure()
     cols = palette(len(group_names))
     for g, name in enumerate(group_names):
@@ -114,8 +147,8 @@ def dataset_view(points, ids, groups, group_names, method, title):
             continue
         fig.add_trace(go.Scattergl(
             x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
-            marker=dict(size=4, color=cols[g], opacity=0.7), customdata=ids[mask],
-            hovertemplate=f"{name}<br>vector %{{customdata}}<extra></extra>",
+            marker=dict(size=4, color=cols[g], opacity=0.7), customdata=_id_data(ids[mask], names),
+            hovertemplate=f"{name}<br>" + _vector_hover(names),
         ))
     _fixed_axes(fig, points)
     _layout(fig, f"{title} — {method.upper()} view of {len(ids):,} vectors")
@@ -373,7 +406,7 @@ MARKS = {
 }
 
 
-def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=False):
+def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=False, names=None):
     """One query's search drawn over the displayed vectors.
 
     ``labels`` are the lists of the displayed vectors ``ids``; ``layers`` maps "found",
@@ -382,6 +415,7 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=Fal
     ``zoom`` frames the view on what the query touched (the query, the scanned vectors, the
     probed centroids, the results and the missed neighbours) instead of all the data: on the
     chapter's exercise the dense ball, where most queries land, is a dot in the full view.
+    ``names``: a name per vector of the whole dataset (e.g. words), shown on hover, escaped.
 
     Redrawn on every click, so the traces are plain dicts validated once, in one
     ``go.Figure`` call (``add_trace`` of a ``go.Scattergl`` validates everything twice).
@@ -393,11 +427,11 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=Fal
     other = ~probed
     traces = [
         dict(x=points[~in_probed, 0], y=points[~in_probed, 1], name="not scanned",
-             marker=dict(size=4, color=GREY, opacity=0.35), customdata=ids[~in_probed],
-             hovertemplate="vector %{customdata} (list not probed)<extra></extra>"),
+             marker=dict(size=4, color=GREY, opacity=0.35), customdata=_id_data(ids[~in_probed], names),
+             hovertemplate=_vector_hover(names, ", list not probed")),
         dict(x=points[in_probed, 0], y=points[in_probed, 1], name="scanned (in a probed list)",
-             marker=_label_marker(labels[in_probed], k, size=5, opacity=0.6), customdata=ids[in_probed],
-             hovertemplate="vector %{customdata}: scanned<extra></extra>"),
+             marker=_label_marker(labels[in_probed], k, size=5, opacity=0.6),
+             customdata=_id_data(ids[in_probed], names), hovertemplate=_vector_hover(names, ": scanned")),
         dict(x=centroid_xy[other, 0], y=centroid_xy[other, 1], name="centroid (not probed)",
              marker=dict(symbol="diamond-open", size=8, color="#666"), customdata=np.flatnonzero(other),
              hovertemplate="list %{customdata}: not probed<extra></extra>"),
@@ -418,7 +452,7 @@ def search_view(points, ids, labels, centroid_xy, trace, layers, title, zoom=Fal
             x=xy[:, 0], y=xy[:, 1], name=f"{name} ({len(vid)})",
             # a dark outline sets the marks apart from the (circle) vectors of the lists
             marker=dict(symbol=symbol, size=size, color=color, line=dict(color="#000", width=1.5)),
-            customdata=vid, hovertemplate=f"vector %{{customdata}}: {name}<extra></extra>",
+            customdata=_id_data(vid, names), hovertemplate=_vector_hover(names, f": {name}"),
         ))
     qxy = layers["query"]
     traces.append(dict(
@@ -527,6 +561,20 @@ def recall_curves(curves, n_total, title, by="nprobe"):
     _layout(fig, title, height=560)
     # A wide legend sample, so a dashed or dotted line shows its pattern there.
     fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, itemwidth=60))
+    return fig
+
+
+def recall_ceilings(fig, levels, nprobe_max):
+    """Dotted horizontal lines on a recall-against-nprobe chart, one legend entry per (recall, label, colour).
+
+    For an index whose exact neighbours are not the true ones (a different metric): the
+    share of the true top-k its exact top-k holds, which it reaches by opening every list.
+    Legend entries, not labels on the chart: there they would sit on the curves that meet them.
+    """
+    for y, text, color in levels:
+        fig.add_trace(go.Scatter(
+            x=[1, nprobe_max], y=[y, y], mode="lines", name=plotly_text(text),
+            line=dict(color=color, dash="dot", width=2), hoverinfo="skip"))
     return fig
 
 

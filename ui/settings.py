@@ -70,11 +70,47 @@ class Setting:
         return self.read(text)[0]
 
 
+# A pasted query vector: at most this many numbers (the widest data the app makes is 2,048-D).
+MAX_VECTOR_TEXT = 40_000
+
+
 def query_problem(q):
-    """Why ``q`` is not a query the Search page can read (None when it is): ``id:N`` or ``new:N``."""
-    if not re.fullmatch(r"(id|new):[0-9]{1,12}", q):
-        return "is not id:<vector number> or new:<seed>"
-    return None
+    """Why ``q`` is not a query the Search page can read (None when it is).
+
+    ``id:N`` (a data vector), ``new:N`` (a fresh random vector, seed N), ``word:W`` (the data
+    vector named W, for data with item names such as GloVe's words) or ``vec:a,b,...`` (a
+    pasted vector). Whether the id, word or vector fits the data is checked later, against
+    the data (:func:`ui.state.checked_query`).
+    """
+    if re.fullmatch(r"(id|new):[0-9]{1,12}", q):
+        return None
+    kind, sep, arg = q.partition(":")
+    if sep and kind == "word" and 0 < len(arg) <= 200 and arg.isprintable():
+        return None
+    if sep and kind == "vec" and len(arg) <= MAX_VECTOR_TEXT and parse_vector(arg) is not None:
+        return None
+    return "is not id:<vector number>, new:<seed>, word:<word> or vec:<numbers>"
+
+
+def parse_vector(text):
+    """The finite numbers of ``text`` separated by commas and/or spaces, as a list; None if any is not one.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    list of float or None
+    """
+    parts = [p for p in re.split(r"[\s,;]+", str(text).strip().strip("[]")) if p]
+    if not parts:
+        return None
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return None
+    return values if all(math.isfinite(v) for v in values) else None
 
 
 def upload_problem(digest):
@@ -111,6 +147,13 @@ KIND_PARAMS = {
         ("n_distinct", 5, int, 1, 100, "Distinct originals", "How many different vectors are copied"),
     ],
     "digits": [],
+    "glove": [
+        ("n", 20_000, int, 1_000, 400_000, "Words (n)", "The n most frequent words of GloVe 6B (50-D)"),
+    ],
+    "uniform": [
+        ("n", 5000, int, 100, 200_000, "Vectors (n)", None),
+        ("d", 32, int, 1, 512, "Dimensions (d)", None),
+    ],
 }
 SHAPES = ("moons", "rings", "spiral", "filaments")
 COMPARISON_PAGES = ("sizes", "recall")  # the pages that draw training B
@@ -119,6 +162,20 @@ HELD_OUT_PER_GROUP = (25, 50, 100, 200)
 CHOOSE_QUERIES = (50, 100, 200, 400, 1000)  # held-out queries in all on the Choose page
 CHOOSE_SAMPLES = (39, 256, 0)  # training rows per list on the Choose page (0: every row)
 
+# The metric setting: "auto" is the dataset's own (Dataset.metric, else "l2"), kept out of links.
+METRIC_AUTO = "auto"
+METRIC_LABELS = {"l2": "L2 (Euclidean)", "ip": "inner product", "cosine": "cosine"}
+# What a search reports under each metric, as column headers and captions say it.
+VALUE_LABELS = {"l2": "distance²", "ip": "inner product", "cosine": "cosine similarity"}
+# What the Train page's inertia adds up under each metric (ivfcore.kmeans: never increases).
+INERTIA_WORDS = {
+    "l2": "the sum of squared distances from each vector to its centroid",
+    "ip": "the sum over vectors of |x| − x·c (its length minus its inner product with its "
+          "unit-length centroid: 0 when it points exactly along it)",
+    "cosine": "the sum over vectors of 1 − cosine similarity to its centroid (0 when every "
+              "vector points exactly along its centroid)",
+}
+
 KIND_LABELS = {
     "blobs": "Balanced blobs",
     "imbalanced": "Imbalanced (dense + sparse)",
@@ -126,6 +183,8 @@ KIND_LABELS = {
     "manifold": "Non-spherical shapes",
     "duplicates": "Near-duplicates (exact copies)",
     "digits": "Handwritten digits (real data)",
+    "glove": "GloVe word vectors (real data, 50-D)",
+    "uniform": "Uniform random (no structure)",
     "upload": "Your own vectors (upload)",
 }
 
@@ -152,6 +211,8 @@ SETTINGS = {
         Setting("max_iter", 50, int, low=1, high=300),
         Setting("tol", 1e-4, float, low=0.0, high=1e6),
         Setting("train_seed", 0, int, low=0, high=2**31 - 1),
+        # how vectors are compared, in training and search ("auto": the dataset's own)
+        Setting("metric", METRIC_AUTO, str, (METRIC_AUTO,) + ivfcore.METRICS),
         Setting("proj", "pca", str, ivfcore.PROJECTIONS),
         # an uploaded file, named by its content's digest (see ui/uploads.py)
         Setting("upload", "", str, check=upload_problem),
@@ -219,6 +280,11 @@ def dataset_spec(values):
         return ("upload", values.get("upload_digest", ""), ())
     params = tuple((p[0], values[f"{kind}.{p[0]}"]) for p in KIND_PARAMS[kind])
     return (kind, values["seed"], params)
+
+
+def metric_in_use(setting, own):
+    """The metric to use: ``setting`` unless it is "auto", then the data's own (``own``, else "l2")."""
+    return (own or "l2") if setting == METRIC_AUTO else setting
 
 
 def pq_m_choices(d):

@@ -25,11 +25,12 @@ def show():
         kind = KIND_LABELS[v["kind"]]
         if v["kind"] == "upload" and upload:
             kind = f"{kind}: {state.escape(upload[1])}"
-        if v["kind"] not in ("upload", "digits"):  # a file and a fixed real dataset have no seed
+        if v["kind"] not in ("upload", "digits", "glove"):  # a file and a fixed real dataset have no seed
             kind = f"{kind} (seed {v['seed']})"
         st.markdown(
             f"**Data:** {kind}  \n"
             f"**Index:** nlist = {v['nlist']}, init = {v['init']}, empty = {v['empty']}  \n"
+            f"**Metric:** {state.metric_label()}  \n"
             f"**Search:** k = {v['topk']}, nprobe = {v['nprobe']}  \n"
             f"**View:** {v['proj'].upper()}"
         )

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import browser, cache, links
-from .settings import KIND_LABELS, SETTINGS, dataset_spec
+from .settings import KIND_LABELS, METRIC_LABELS, SETTINGS, dataset_spec, metric_in_use, parse_vector
 
 _STORE = "_settings"
 _WIDGET = "w:"
@@ -135,14 +135,33 @@ def reject(name, reason, used, shown=None):
     st.rerun()
 
 
-def checked_query(n):
-    """The query string in use, once it names a vector of a dataset with ``n`` vectors."""
+def checked_query(n, d=None, item_names=None):
+    """The query string in use, once it names a vector of the dataset (``n`` vectors of ``d`` dims).
+
+    ``id:N`` must be below n; ``word:W`` must be one of ``item_names`` (data without names has
+    no words); ``vec:...`` must hold d numbers. Otherwise the default query is used and the
+    notice says why (:func:`reject`).
+    """
     q = get("q")
     kind, _, arg = q.partition(":")
     if kind == "id" and int(arg) >= n:
         reject("q", f"is not a vector here: there are {n:,} (id:0 to id:{n - 1})",
                SETTINGS["q"].default)
+    if kind == "word" and word_id(arg, item_names) is None:
+        why = ("is not a word of this data" if item_names is not None
+               else "names a word, but these vectors have no words")
+        reject("q", why, SETTINGS["q"].default)
+    if kind == "vec" and d is not None and len(parse_vector(arg)) != d:
+        reject("q", f"has {len(parse_vector(arg)):,} numbers; the vectors here have d = {d}",
+               SETTINGS["q"].default)
     return q
+
+
+def word_id(word, item_names):
+    """Row of ``word`` in ``item_names`` (the first, if repeated), or None; cached per name list."""
+    if item_names is None:
+        return None
+    return cache.name_index(spec(), item_names).get(word)
 
 
 def say_later(where, text):
@@ -259,8 +278,35 @@ def spec():
     return dataset_spec(store)
 
 
+def own_metric():
+    """The metric the current data is meant for (``Dataset.metric``), or None (then "l2")."""
+    if get("kind") == "upload" and not st.session_state.get("_upload"):
+        return None
+    try:
+        return cache.dataset(spec(), st.session_state.get("_upload")).metric
+    except ValueError:  # bad data settings: the page says so when it loads the data
+        return None
+
+
+def metric(overrides=None):
+    """The metric in use: the ``metric`` setting, or for "auto" the data's own (else "l2")."""
+    setting = (overrides or {}).get("metric", get("metric"))
+    return metric_in_use(setting, own_metric() if setting == "auto" else None)
+
+
+def metric_label(overrides=None):
+    """The metric in use in words, saying when it is the data's own (for the sidebar and captions)."""
+    used = metric(overrides)
+    own = " (the data's own)" if used == (own_metric() or "l2") else ""
+    return f"{METRIC_LABELS[used]}{own}"
+
+
 def training_key(overrides=None):
-    """Hashable training settings: (nlist, init, empty, max_iter, tol, train_seed)."""
+    """Hashable training settings: (nlist, init, empty, max_iter, tol, train_seed, metric).
+
+    The metric is the one in use (never "auto"), so caches keyed by this never mix metrics.
+    """
     v = dict(values())
     v.update(overrides or {})
-    return (v["nlist"], v["init"], v["empty"], v["max_iter"], float(v["tol"]), v["train_seed"])
+    return (v["nlist"], v["init"], v["empty"], v["max_iter"], float(v["tol"]), v["train_seed"],
+            metric(overrides))
