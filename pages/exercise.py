@@ -2,13 +2,13 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, figures, state
+from ui import boot, cache, current, figures, show, state
 from ui.settings import EXERCISE_PRESET, dataset_spec
 
 boot.through_app()
 
 st.title(":material/school: The chapter's exercise, guided")
-st.markdown(
+show.explain(
     "The chapter ends with an exercise: put 90% of the vectors in a tight ball and spread the "
     "other 10% across space, train an IVF index with 100 lists, and look at what happens to "
     "list sizes and to searches. This page walks through it one step at a time. Every number "
@@ -58,7 +58,7 @@ def sizes_chart(run, title, key):
     """Sorted list sizes, each bar coloured by the group that fills most of the list."""
     occ = ivfcore.group_occupancy(run.labels, ds.groups, NLIST, 2)
     colors = np.array(figures.palette(2))[occ.argmax(axis=1)]
-    st.plotly_chart(figures.sorted_sizes(run.sizes, title, colors=colors), key=key)
+    show.chart(figures.sorted_sizes(run.sizes, title, colors=colors), key=key)
 
 
 sizes_chart(km, "Random initialisation: every list, largest first (blue: mostly dense, "
