@@ -190,6 +190,30 @@ def test_every_page_reads_on_a_classroom_screen(server, browser, size):
         f"{view}:\n  " + "\n  ".join(lines) for view, lines in bad.items())
 
 
+#: Presenter-view screenshots the README shows (taken at 1024x768 with IVFLAB_SCREENSHOTS=docs).
+PRESENTER_SHOTS = ("train", "sizes", "search")
+
+
+def test_presenter_view_reads_on_a_projector(server, browser):
+    """present=1 in a link, every page and tab at 1024x768 with the chapter's exercise loaded
+    (right after the survey above, on the same server, so its caches are warm): the sidebar
+    folded away, and the same checks as the normal view: nothing cut, nothing overlapping, no
+    serious axe-core violation."""
+    pg = browser.new_page(viewport={"width": 1024, "height": 768})
+    shots = os.path.join(ROOT, "test-artifacts", "screens-1024-present")
+    try:
+        report = screens.survey(server, pg, shots=shots, present=True)
+    finally:
+        pg.close()
+    if os.environ.get("IVFLAB_SCREENSHOTS") == "docs":
+        for name in PRESENTER_SHOTS:
+            shutil.copy(os.path.join(shots, f"{name}.png"),
+                        os.path.join(ROOT, "docs", "screenshots", f"presenter-{name}.png"))
+    bad = {view: lines for view, lines in report.items() if lines}
+    assert not bad, "presenter view at 1024x768:\n" + "\n".join(
+        f"{view}:\n  " + "\n  ".join(lines) for view, lines in bad.items())
+
+
 # --------------------------------------------------------------- history and links (#11)
 
 def _agree(pg):

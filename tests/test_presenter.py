@@ -98,6 +98,12 @@ def test_for_projector_enlarges_text_markers_and_lines_everywhere():
     assert np.asarray(big.frames[0].data[0].marker.size, float) == pytest.approx([3 * m, 5 * m])
     assert big.frames[0].data[0].marker.line.width == pytest.approx(1 * o)
     assert big.layout.margin.t == pytest.approx(60 * f) and big.layout.sliders[0].pad.l == pytest.approx(170 * f)
+    # the plot area keeps its height: the figure grows by what the margins grew
+    assert big.layout.height == pytest.approx(450 + (60 + 10) * (f - 1))
+    # sizes the chart theme would pick are named, and grown: ticks, axis titles, the legend
+    assert big.layout.xaxis.tickfont.size == pytest.approx(12 * f)
+    assert big.layout.yaxis.title.font.size == pytest.approx(14 * f)
+    assert big.layout.legend.font.size == pytest.approx(12 * f)
     assert list(big.data[0].x) == [0, 1], "positions are not scaled"
 
 

@@ -5,6 +5,7 @@ Positions are float32 and labels small integers, so figures travel as compact ty
 
 import base64
 import colorsys
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -608,7 +609,9 @@ def residual_picture(panels, title):
 PROJECTOR = dict(font=1.4, marker=1.5, line=2.0, outline=1.5)
 _FONT_KEYS = ("font", "textfont", "tickfont", "titlefont", "insidetextfont", "outsidetextfont")
 # plotly's sizes for what a figure leaves unset (they must grow too)
-_PLOTLY_FONT, _PLOTLY_MARKER, _PLOTLY_LINE = 12, 6, 2
+_PLOTLY_FONT, _PLOTLY_MARKER, _PLOTLY_LINE, _PLOTLY_HEIGHT = 12, 6, 2, 450
+# and the sizes Streamlit's chart theme gives tick labels and legends, and axis titles
+_THEME_TICK, _THEME_AXIS_TITLE = 12, 14
 
 
 def for_projector(fig, font=PROJECTOR["font"], marker=PROJECTOR["marker"], line=PROJECTOR["line"],
@@ -618,8 +621,9 @@ def for_projector(fig, font=PROJECTOR["font"], marker=PROJECTOR["marker"], line=
     Every font size is multiplied by ``font`` (text that names no size gets plotly's 12
     times ``font`` through the figure's own font), every marker size by ``marker``, every
     line width by ``line`` (a marker's outline by ``outline``), in the traces, the layout
-    (titles, annotations, legend, axes, shapes) and the animation frames alike. The margins
-    and the room kept left of an animation slider for its buttons grow with the text.
+    (titles, annotations, legend, axes, shapes) and the animation frames alike. The top and
+    bottom margins grow with the text and the figure with them (the plot area keeps its
+    height); a legend, buttons or slider below the plot move down as much as their text grows.
 
     Parameters
     ----------
@@ -648,13 +652,36 @@ def for_projector(fig, font=PROJECTOR["font"], marker=PROJECTOR["marker"], line=
     _scale(layout, factors)
     base = layout.setdefault("font", {})
     base.setdefault("size", _PLOTLY_FONT * font)  # a size it held is scaled already
-    margin = layout.get("margin", {})
-    for side in ("t", "b"):
-        if side in margin:
-            margin[side] = margin[side] * font
+    # Streamlit's chart theme sizes tick labels, axis titles and the legend itself, above the
+    # figure's own font: they only grow when the figure names their size.
+    layout.setdefault("xaxis", {})
+    layout.setdefault("yaxis", {})
+    for name, axis in layout.items():
+        if re.fullmatch(r"[xy]axis\d*", name) and isinstance(axis, dict):
+            axis.setdefault("tickfont", {}).setdefault("size", _THEME_TICK * font)
+            title = axis.setdefault("title", {})
+            if isinstance(title, dict):
+                title.setdefault("font", {}).setdefault("size", _THEME_AXIS_TITLE * font)
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {}).setdefault("size", _THEME_TICK * font)
+    if isinstance(legend.get("title"), dict):
+        legend["title"].setdefault("font", {}).setdefault("size", _THEME_TICK * font)
+    # The title above and the legend, buttons and slider below need more room: the margins
+    # grow with the text and the figure with them, so the plot area keeps its height in
+    # pixels, and what sits below it (placed in plot heights) moves down as its text grows.
+    margin = layout.setdefault("margin", {})
+    grown = 0.0
+    for side, default in (("t", 100), ("b", 80)):
+        before = margin.get(side, default)
+        margin[side] = before * font
+        grown += margin[side] - before
+    layout["height"] = layout.get("height", _PLOTLY_HEIGHT) + grown
+    for item in [layout.get("legend", {}), *layout.get("updatemenus", []), *layout.get("sliders", [])]:
+        if item.get("y", 1) < 0:
+            item["y"] = item["y"] * font
     for slider in layout.get("sliders", []):
         pad = slider.get("pad", {})
-        if "l" in pad:
+        if "l" in pad:  # the room left of the slider for the (larger) play buttons
             pad["l"] = pad["l"] * font
     return go.Figure(spec)
 

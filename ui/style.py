@@ -49,8 +49,9 @@ html { font-size: 20px; }
 h1 { font-size: 2.1rem !important; }
 h2 { font-size: 1.6rem !important; }
 h3 { font-size: 1.3rem !important; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; }
 [data-testid="stCaptionContainer"] { font-size: 0.9rem; color: #3d3f45; }
+/* room below Streamlit's fixed header for the presenter-view switch at the top */
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
 """
 
 
