@@ -134,7 +134,8 @@ def problems(pg, present=False):
 # Every page (and every state of a page) a learner can reach with the exercise loaded:
 # (name, navigation link text, what to do once there).
 def _reveal_all(pg):
-    toggles = pg.locator("[data-testid='stCheckbox'] input, [data-baseweb='checkbox'] input")
+    toggles = pg.locator("[data-testid='stMain'] [data-testid='stCheckbox'] input, "
+                           "[data-testid='stMain'] [data-baseweb='checkbox'] input")
     for i in range(toggles.count()):
         toggles.nth(i).check(force=True)
         wait_idle(pg)

@@ -134,7 +134,8 @@ def test_learner_walkthrough(server, page):
 
     # 6. the guided exercise: reveal every answer
     _goto(pg, server, "The chapter's exercise")
-    toggles = pg.locator("[data-testid='stCheckbox'] input, [data-baseweb='checkbox'] input")
+    toggles = pg.locator("[data-testid='stMain'] [data-testid='stCheckbox'] input, "
+                           "[data-testid='stMain'] [data-baseweb='checkbox'] input")
     for i in range(toggles.count()):
         toggles.nth(i).check(force=True)
         _idle(pg)
