@@ -12,10 +12,9 @@ if __name__ == "__main__":
 
     import streamlit as st
 
-    from ui import runlog, sidebar, state, style
+    from ui import runlog, show, sidebar, state, style
 
     st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
-    style.apply()
 
     PAGES = [
         st.Page("pages/dataset.py", title="1 · Dataset", icon=":material/scatter_plot:", default=True),
@@ -31,6 +30,11 @@ if __name__ == "__main__":
     ]
     page = st.navigation(PAGES)
     state.init(page.url_path)
+    # The presenter view folds the sidebar away (its toggle then sits at the top of the page);
+    # calls to set_page_config add up, and a changed sidebar state applies at once.
+    presenting = show.presenting()
+    st.set_page_config(initial_sidebar_state="collapsed" if presenting else "auto")
+    style.apply(presenting)
     with runlog.timed(page):
         sidebar.show()
         page.run()

@@ -2,13 +2,18 @@
 parts, accessibility violations. Used by the browser test; also runnable to survey every page:
 
     .venv/bin/python -m bench.screens 1024x768 1280x800
+    .venv/bin/python -m bench.screens --present 1024x768
 
-prints each page's offenders and writes screenshots to test-artifacts/screens-<width>/.
+prints each page's offenders and writes screenshots to test-artifacts/screens-<width>/
+(screens-<width>-present/ for the presenter view).
 """
 
 import os
 import re
 import sys
+import urllib.parse
+
+from ui.links import PAGES
 
 from .live import ROOT, launch, start_server, stop_server, wait_idle
 
@@ -107,9 +112,19 @@ def full_screenshot(pg, path, max_height=4000):
     return path
 
 
-def problems(pg):
-    """Everything wrong on the screen now, as printable lines (empty = fine)."""
-    lines = [f"cut: {c['text']!r} in {c['testid']} ({c['scroll']} > {c['client']} px)"
+def sidebar_open(pg):
+    """Whether the sidebar is drawn open (the presenter view folds it away)."""
+    side = pg.locator("[data-testid='stSidebar']")
+    return side.count() > 0 and side.first.get_attribute("aria-expanded") == "true"
+
+
+def problems(pg, present=False):
+    """Everything wrong on the screen now, as printable lines (empty = fine).
+
+    ``present``: the presenter view is meant to be on (its sidebar folded away).
+    """
+    lines = ["presenter view: the sidebar is open"] if present and sidebar_open(pg) else []
+    lines += [f"cut: {c['text']!r} in {c['testid']} ({c['scroll']} > {c['client']} px)"
              for c in cut_text(pg)]
     lines += [f"overlap in {o['chart']!r}: {o['a']} / {o['b']}" for o in chart_overlaps(pg)]
     lines += [f"axe {rule} ({impact}): {targets}" for rule, impact, targets in serious_violations(pg)]
@@ -119,7 +134,8 @@ def problems(pg):
 # Every page (and every state of a page) a learner can reach with the exercise loaded:
 # (name, navigation link text, what to do once there).
 def _reveal_all(pg):
-    toggles = pg.locator("[data-testid='stCheckbox'] input, [data-baseweb='checkbox'] input")
+    toggles = pg.locator("[data-testid='stMain'] [data-testid='stCheckbox'] input, "
+                           "[data-testid='stMain'] [data-baseweb='checkbox'] input")
     for i in range(toggles.count()):
         toggles.nth(i).check(force=True)
         wait_idle(pg)
@@ -164,13 +180,33 @@ def visit(pg, nav, action=None):
     wait_idle(pg, settle=1200)  # plotly draws after the script run ends
 
 
-def survey(url, pg, shots=None):
-    """Visit every view; returns {view: [problems]} and saves screenshots into ``shots``."""
+def open_presenting(pg, url, view, query, action=None):
+    """Open ``view``'s page from a link holding ``query`` and present=1 (a fresh session, as a
+    teacher's link opens it; the sidebar with the page links is folded away), then ``action``."""
+    page = PAGES[view.split("-")[0]]
+    pg.goto(f"{url}/{page}?" + urllib.parse.urlencode({**query, "present": "1"}))
+    wait_idle(pg)
+    if action:
+        action(pg)
+    wait_idle(pg, settle=1200)
+
+
+def survey(url, pg, shots=None, present=False):
+    """Visit every view; returns {view: [problems]} and saves screenshots into ``shots``.
+
+    ``present``: in the presenter view, each page opened from a link with present=1.
+    """
     load_exercise(pg, url)
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(pg.url).query))
     report = {}
     for name, nav, action in VIEWS:
-        visit(pg, nav, action)
-        report[name] = problems(pg)
+        if not present:
+            visit(pg, nav, action)
+        elif nav:
+            open_presenting(pg, url, name, query, action)
+        else:
+            visit(pg, None, action)  # another tab of the page just opened
+        report[name] = problems(pg, present)
         if shots:
             os.makedirs(shots, exist_ok=True)
             full_screenshot(pg, os.path.join(shots, f"{name}.png"))
@@ -180,15 +216,17 @@ def survey(url, pg, shots=None):
 def main(argv):
     from playwright.sync_api import sync_playwright
 
-    sizes = [tuple(int(v) for v in a.split("x")) for a in argv] or list(SIZES)
+    present = "--present" in argv
+    sizes = [tuple(int(v) for v in a.split("x")) for a in argv if a != "--present"] or list(SIZES)
     proc, url, _ = start_server()
     try:
         with sync_playwright() as p:
             browser = launch(p)
             for w, h in sizes:
                 pg = browser.new_page(viewport={"width": w, "height": h})
-                report = survey(url, pg, os.path.join(ROOT, "test-artifacts", f"screens-{w}"))
-                print(f"== {w}x{h}")
+                shots = os.path.join(ROOT, "test-artifacts", f"screens-{w}{'-present' if present else ''}")
+                report = survey(url, pg, shots, present)
+                print(f"== {w}x{h}{' presenter view' if present else ''}")
                 for view, lines in report.items():
                     print(f"  {view}: {'ok' if not lines else ''}")
                     for line in lines:

@@ -1,11 +1,11 @@
 import streamlit as st
 
-from ui import boot, controls, current, figures, state, tables
+from ui import boot, controls, current, figures, show, state, tables
 
 boot.through_app()
 
 st.title(":material/scatter_plot: Dataset")
-st.markdown(
+show.explain(
     "An IVF index is only as good as the match between its lists and the shape of the data. "
     "Pick the data here: evenly spread blobs, a dense ball with a sparse halo (the chapter's "
     "exercise), shapes k-means cannot describe, exact copies, real digit images, or your own "
@@ -41,7 +41,7 @@ controls.projection_control()
 proj = current.projection()
 fig = figures.dataset_view(proj.points, proj.sample_ids, ds.groups[proj.sample_ids],
                            ds.group_names, proj.method, ds.name, names=ds.item_names)
-st.plotly_chart(fig, key="dataset_chart")
+show.chart(fig, key="dataset_chart")
 if proj.points.shape[0] < ds.n:
     st.caption(f"Showing a random {proj.points.shape[0]:,} of the {ds.n:,} vectors; "
                "every computation uses all of them.")

@@ -2,13 +2,13 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, figures, lessons, state, tables
+from ui import boot, cache, current, figures, lessons, show, state, tables
 from ui.settings import EXERCISE_PRESET, dataset_spec
 
 boot.through_app()
 
 st.title(":material/school: The chapter's exercise, guided")
-st.markdown(
+show.explain(
     "The chapter ends with an exercise: put 90% of the vectors in a tight ball and spread the "
     "other 10% across space, train an IVF index with 100 lists, and look at what happens to "
     "list sizes and to searches. This page walks through it one step at a time. Every number "
@@ -58,7 +58,7 @@ def sizes_chart(run, title, key):
     """Sorted list sizes, each bar coloured by the group that fills most of the list."""
     occ = ivfcore.group_occupancy(run.labels, ds.groups, NLIST, 2)
     colors = np.array(figures.palette(2))[occ.argmax(axis=1)]
-    st.plotly_chart(figures.sorted_sizes(run.sizes, title, colors=colors), key=key)
+    show.chart(figures.sorted_sizes(run.sizes, title, colors=colors), key=key)
 
 
 sizes_chart(km, "Random initialisation: every list, largest first (blue: mostly dense, "
@@ -90,7 +90,7 @@ if reveal("list sizes and where the centroids sit", "ex_a1"):
     sits = {}
     for init, run in runs.items():
         st_ = ivfcore.size_stats(run.sizes)
-        start = cache.centroid_groups(SPEC, KEYS[init] + ("start",), ds.x, ds.groups,
+        start = cache.centroid_groups(SPEC, KEYS[init] + ("l2", "start"), ds.x, ds.groups,
                                       run.history[0].centroids)
         occ = ivfcore.group_occupancy(run.labels, ds.groups, NLIST, 2)
         sits[init] = (int((start == 0).sum()), int((occ.argmax(axis=1) == 0).sum()))

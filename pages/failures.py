@@ -2,13 +2,13 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, current, figures, lessons, state, tables
+from ui import boot, cache, current, figures, lessons, show, state, tables
 from ui.settings import FAILURE_SPECS, SHAPES, manifold_spec
 
 boot.through_app()
 
 st.title(":material/warning: Failure-mode lab")
-st.markdown(
+show.explain(
     "The chapter names three ways IVF training goes wrong without any error message: lists "
     "that end up **empty**, lists of very **unequal** size, and data whose shape k-means "
     "cannot describe (**non-spherical**). Each tab reproduces one on data built to show it, "
@@ -52,8 +52,8 @@ with empty_tab:
         "repeat repairs": st.column_config.NumberColumn(
             help="Repairs of a list that had been repaired before and emptied again"),
     })
-    st.plotly_chart(figures.lines(series, "iteration", "empty lists",
-                                  "Empty lists per iteration, by strategy"), key="empties")
+    show.chart(figures.lines(series, "iteration", "empty lists",
+                             "Empty lists per iteration, by strategy"), key="empties")
     best = min(rows, key=lambda r: r["final inertia"])
     keep = next(r for r in rows if r["strategy"] == "keep")
     again = max(rows, key=lambda r: r["repeat repairs"])
@@ -106,8 +106,8 @@ with unbalanced_tab:
             rows.append({"init": init, "queries": name, "mean": int(v.mean()),
                          "std": int(v.std()), "min": int(v.min()), "max": int(v.max()),
                          "imbalance factor": round(ivfcore.size_stats(km.sizes).imbalance_factor, 2)})
-    st.plotly_chart(figures.cost_boxes(boxes, "Vectors scanned per query at nprobe = 1"),
-                    key="cost_boxes")
+    show.chart(figures.cost_boxes(boxes, "Vectors scanned per query at nprobe = 1"),
+               key="cost_boxes")
     tables.table(rows, hide_index=True)
 
 
@@ -147,7 +147,7 @@ with shape_tab:
             ho = cache.held_out(spec, key, N_QUERIES, K_NN, ds.x, np.zeros(ds.n, dtype=np.int64),
                                 km.centroids)
             proj = cache.projection(spec, "pca", ds.x)
-            st.plotly_chart(figures.partition_view(
+            show.chart(figures.partition_view(
                 proj.points, proj.sample_ids, km.labels[proj.sample_ids],
                 proj.transform(km.centroids), km.k, f"{name}: lists and centroids (PCA)"),
                 key=f"shape_{spec[0]}")

@@ -1,13 +1,13 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, current, figures, fmt, state
+from ui import boot, cache, current, figures, fmt, show, state
 from ui.settings import default_pq_m, pq_m_choices
 
 boot.through_app()
 
 st.title(":material/compress: IVF-PQ beside IVF-Flat")
-st.markdown(
+show.explain(
     "IVF-Flat stores every vector as it is: 4 bytes per dimension. IVF-PQ stores a short code "
     "instead: each vector (or its **residual**, the vector minus its list's centroid) is cut "
     "into m pieces, and each piece is replaced by the number of its nearest entry in a small "
@@ -58,8 +58,8 @@ curves = [("IVF-Flat", flat.sweep, "#4c78a8", "solid"),
           (f"IVF-PQ, residuals (m = {m}, {nbits} bits)", runs[True].sweep, "#e45756", "solid"),
           (f"IVF-PQ, raw vectors (m = {m}, {nbits} bits)", runs[False].sweep, "#e45756", "dash")]
 left, right = st.columns(2)
-left.plotly_chart(figures.recall_curves(curves, flat.sweep.n_total, f"Recall@{k} against nprobe"),
-                  key="pq_recall")
+show.chart(figures.recall_curves(curves, flat.sweep.n_total, f"Recall@{k} against nprobe"),
+           key="pq_recall", where=left)
 
 # The picture: a few vectors of the largest list, before and after encoding, in PCA.
 proj = cache.projection(spec, "pca", ds.x)
@@ -70,8 +70,9 @@ for residual, name in ((True, "residuals encoded"), (False, "raw vectors encoded
     dec = runs[residual].index.reconstruct(members)
     panels.append((name, proj.transform(pq.xb[members]), proj.transform(dec),
                    proj.transform(pq.centroids[big][None])))
-right.plotly_chart(figures.residual_picture(
-    panels, f"60 vectors of the largest list and their decoded versions (PCA)"), key="pq_picture")
+show.chart(figures.residual_picture(
+    panels, f"60 vectors of the largest list and their decoded versions (PCA)"),
+    key="pq_picture", where=right)
 res_err, raw_err = rel[True], rel[False]
 if res_err < raw_err:
     verdict = (f"Here residuals cut the reconstruction error from {fmt.percent(raw_err)} to "

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, file_queries, fmt, metric_section, state, tables
+from ui import boot, cache, controls, current, figures, file_queries, fmt, metric_section, show, state, tables
 from ui.settings import HELD_OUT_PER_GROUP
 
 boot.through_app()
@@ -11,7 +11,7 @@ boot.through_app()
 GROUP_DASHES = ("dash", "dot", "dashdot", "longdash")
 
 st.title(":material/show_chart: Recall vs work")
-st.markdown(
+show.explain(
     "Every query pays for its nprobe: more lists opened means more distance computations and "
     "more true neighbours found. These curves sweep nprobe over queries **held out** of the "
     "index and plot recall@k against nprobe and against the work done, with brute force "
@@ -62,9 +62,9 @@ for (name, over), color in zip((("A", {}), ("B", b_over)), colors):
                      "speed-up vs brute force": round(sw.n_total / sw.distance_computations[i], 1)})
 
 left, right = st.columns(2)
-left.plotly_chart(figures.recall_curves(curves, sw.n_total, "Recall against nprobe"), key="by_nprobe")
-right.plotly_chart(figures.recall_curves(curves, sw.n_total, "Recall against work", by="work"),
-                   key="by_work")
+show.chart(figures.recall_curves(curves, sw.n_total, "Recall against nprobe"), key="by_nprobe", where=left)
+show.chart(figures.recall_curves(curves, sw.n_total, "Recall against work", by="work"),
+           key="by_work", where=right)
 
 per_group = np.bincount(qgroups, minlength=n_groups)
 if n_groups == 1:

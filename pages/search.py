@@ -1,12 +1,12 @@
 import numpy as np
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, fmt, query, results, state, tables
+from ui import boot, cache, controls, current, figures, fmt, query, results, show, state, tables
 
 boot.through_app()
 
 st.title(":material/travel_explore: Search: what a query scans, finds and misses")
-st.markdown(
+show.explain(
     "A query is compared with all nlist centroids, opens the **nprobe** nearest lists and "
     "computes exact distances only to the vectors stored there. **Click any point** to make "
     "it the query, or pick one with the buttons below. Coloured points were scanned, grey ones never looked "
@@ -74,7 +74,7 @@ with head[1]:
 fig = figures.search_view(proj.points, proj.sample_ids, labels, centroid_xy, tr, layers,
                           f"k = {tr.k}, nprobe = {tr.nprobe} of nlist = {tr.nlist}",
                           zoom=state.get("zoom"), names=ds.item_names)
-st.plotly_chart(fig, key="search_chart", on_select=on_click, selection_mode="points")
+show.chart(fig, key="search_chart", on_select=on_click, selection_mode="points")
 st.html(f'<div style="font-size:0.9rem;margin-top:-0.5rem">'
         f'{figures.search_key({n: len(layers[n][1]) for n in ("found", "wrong", "missed")}, index.nlist)}</div>')
 

@@ -2,12 +2,12 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, controls, current, figures, fmt, tables
+from ui import boot, controls, current, figures, fmt, show, tables
 
 boot.through_app()
 
 st.title(":material/bar_chart: Cluster sizes: how evenly the lists fill")
-st.markdown(
+show.explain(
     "A query scans every vector in the lists it probes, so the size of those lists *is* its "
     "cost. Even lists mean every query pays about n / nlist per probed list; uneven lists "
     "make queries that land in a big list slow. Below, the current training (A) sits beside "
@@ -52,11 +52,11 @@ for col, (name, over) in zip(cols, runs):
         top_group = occ.argmax(axis=1)
         majority = np.bincount(top_group[occ.sum(axis=1) > 0], minlength=occ.shape[1])
         colors = np.array(figures.palette(len(ds.group_names)))[top_group]
-        st.plotly_chart(figures.sorted_sizes(km.sizes, "Every list, largest first (colour: the "
-                                             "group filling most of it)", log=log, colors=colors),
-                        key=f"sorted_{name}")
-        st.plotly_chart(figures.size_histogram(km.sizes, "How many lists have each size", log=log),
-                        key=f"hist_{name}")
+        show.chart(figures.sorted_sizes(km.sizes, "Every list, largest first (colour: the "
+                                        "group filling most of it)", log=log, colors=colors),
+                   key=f"sorted_{name}")
+        show.chart(figures.size_histogram(km.sizes, "How many lists have each size", log=log),
+                   key=f"hist_{name}")
         tables.table(
             {"group": ds.group_names, "vectors": ds.group_counts(),
              "lists holding any": (occ > 0).sum(axis=0),
@@ -64,8 +64,8 @@ for col, (name, over) in zip(cols, runs):
             hide_index=True,
         )
         if len(ds.group_names) > 1:
-            st.plotly_chart(figures.group_occupancy(occ, ds.group_names, "What fills each list"),
-                            key=f"occ_{name}")
+            show.chart(figures.group_occupancy(occ, ds.group_names, "What fills each list"),
+                       key=f"occ_{name}")
 st.caption(
     "The printout matches the chapter's exercise code (min, max, standard deviation, largest "
     "five). 'Lists where it is the majority' counts centroids that sit among that group's "

@@ -1,12 +1,12 @@
 import streamlit as st
 
-from ui import boot, cache, controls, current, figures, state, tables
+from ui import boot, cache, controls, current, figures, show, state, tables
 from ui.settings import INERTIA_WORDS
 
 boot.through_app()
 
 st.title(":material/animation: Train: k-means places the centroids")
-st.markdown(
+show.explain(
     "Training an IVF index means running k-means: every vector goes to its nearest centroid, "
     "then every centroid moves to the mean of its vectors, again and again until they stop "
     "moving. Press **▶ Play** (or drag the iteration slider) to watch the vectors change "
@@ -32,13 +32,13 @@ def first_frame(step, total):
     paths = proj.transform(step.centroids)[None]
     fig = figures.training_animation(proj.points, proj.sample_ids, [step], paths, title,
                                      playing_total=total + 1)
-    slot.plotly_chart(fig, key="train_first_frame")
+    show.chart(fig, key="train_first_frame", where=slot)
 
 
 km = current.training(on_first_step=first_frame, progress_slot=progress_slot)
 paths = current.centroid_paths(km, proj)
 fig = cache.training_figure(state.spec(), state.training_key(), proj.method, title, proj, km, paths)
-slot.plotly_chart(fig, key="train_chart")
+show.chart(fig, key="train_chart", where=slot)
 
 c = st.columns(5)
 c[0].metric("Iterations", km.n_iter)

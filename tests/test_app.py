@@ -307,10 +307,10 @@ def test_recall_queries_and_exercise_answers_travel_in_the_url():
     at = _visit(_app({"kind": "imbalanced", "imbalanced.n": 2000, "nlist": 8, "rq": 25}), "pages/recall.py")
     assert "25 per group" in " ".join(c.value for c in at.caption)
     at = _visit(_app({"ex_a2": "True"}), "pages/exercise.py")
-    assert [t.value for t in at.toggle] == [False, True, False]
-    at.toggle[0].set_value(True)
+    assert [t.value for t in at.main.toggle] == [False, True, False]
+    at.main.toggle[0].set_value(True)
     at.run()
-    assert at.query_params["ex_a1"] in ("True", ["True"]) and at.query_params["ex_a2"] in ("True", ["True"])
+    assert at.query_params["ex_a1"] in ("1", ["1"]) and at.query_params["ex_a2"] in ("1", ["1"])
 
 
 def test_failure_lab_tables_equal_the_engine():

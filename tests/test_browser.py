@@ -134,7 +134,8 @@ def test_learner_walkthrough(server, page):
 
     # 6. the guided exercise: reveal every answer
     _goto(pg, server, "The chapter's exercise")
-    toggles = pg.locator("[data-testid='stCheckbox'] input, [data-baseweb='checkbox'] input")
+    toggles = pg.locator("[data-testid='stMain'] [data-testid='stCheckbox'] input, "
+                           "[data-testid='stMain'] [data-baseweb='checkbox'] input")
     for i in range(toggles.count()):
         toggles.nth(i).check(force=True)
         _idle(pg)
@@ -187,6 +188,30 @@ def test_every_page_reads_on_a_classroom_screen(server, browser, size):
                         os.path.join(ROOT, "docs", "screenshots", f"{name}.png"))
     bad = {view: lines for view, lines in report.items() if lines}
     assert not bad, f"at {width}x{height}:\n" + "\n".join(
+        f"{view}:\n  " + "\n  ".join(lines) for view, lines in bad.items())
+
+
+#: Presenter-view screenshots the README shows (taken at 1024x768 with IVFLAB_SCREENSHOTS=docs).
+PRESENTER_SHOTS = ("train", "sizes", "search")
+
+
+def test_presenter_view_reads_on_a_projector(server, browser):
+    """present=1 in a link, every page and tab at 1024x768 with the chapter's exercise loaded
+    (right after the survey above, on the same server, so its caches are warm): the sidebar
+    folded away, and the same checks as the normal view: nothing cut, nothing overlapping, no
+    serious axe-core violation."""
+    pg = browser.new_page(viewport={"width": 1024, "height": 768})
+    shots = os.path.join(ROOT, "test-artifacts", "screens-1024-present")
+    try:
+        report = screens.survey(server, pg, shots=shots, present=True)
+    finally:
+        pg.close()
+    if os.environ.get("IVFLAB_SCREENSHOTS") == "docs":
+        for name in PRESENTER_SHOTS:
+            shutil.copy(os.path.join(shots, f"{name}.png"),
+                        os.path.join(ROOT, "docs", "screenshots", f"presenter-{name}.png"))
+    bad = {view: lines for view, lines in report.items() if lines}
+    assert not bad, "presenter view at 1024x768:\n" + "\n".join(
         f"{view}:\n  " + "\n  ".join(lines) for view, lines in bad.items())
 
 

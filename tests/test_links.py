@@ -105,12 +105,12 @@ def test_pq_page_adds_nothing_to_the_url_until_m_is_chosen():
 def test_exercise_reveals_stay_on_the_exercise_page():
     at = _app(page="pages/exercise.py")
     at.toggle[0].set_value(True).run()
-    assert _url(at) == {"ex_a1": "True"}
+    assert _url(at) == {"ex_a1": "1"}
     for page in ("pages/search.py", "pages/dataset.py"):
         at.switch_page(page).run()
         assert "ex_a1" not in _url(at)
     at.switch_page("pages/exercise.py").run()
-    assert _url(at) == {"ex_a1": "True"} and at.toggle[0].value
+    assert _url(at) == {"ex_a1": "1"} and at.toggle[0].value
 
 
 # ------------------------------------------------------------ 6. Back and Forward

@@ -3,7 +3,9 @@
 Positions are float32 and labels small integers, so figures travel as compact typed arrays.
 """
 
+import base64
 import colorsys
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -647,3 +649,125 @@ def residual_picture(panels, title):
             fig.update_yaxes(title_text=None, row=1, col=col)
     fig.update_layout(legend=dict(orientation="h", y=-0.16, yanchor="top", x=0))  # below the x title
     return _layout(fig, title, height=460)
+
+
+# ------------------------------------------------------------------ presenter view
+
+#: How much the presenter view enlarges a chart's parts (see :func:`for_projector`).
+PROJECTOR = dict(font=1.4, marker=1.5, line=2.0, outline=1.5)
+_FONT_KEYS = ("font", "textfont", "tickfont", "titlefont", "insidetextfont", "outsidetextfont")
+# plotly's sizes for what a figure leaves unset (they must grow too)
+_PLOTLY_FONT, _PLOTLY_MARKER, _PLOTLY_LINE, _PLOTLY_HEIGHT = 12, 6, 2, 450
+# and the sizes Streamlit's chart theme gives tick labels and legends, and axis titles
+_THEME_TICK, _THEME_AXIS_TITLE = 12, 14
+
+
+def for_projector(fig, font=PROJECTOR["font"], marker=PROJECTOR["marker"], line=PROJECTOR["line"],
+                  outline=PROJECTOR["outline"]):
+    """A copy of ``fig`` readable from the back of a room: larger text, markers and lines.
+
+    Every font size is multiplied by ``font`` (text that names no size gets plotly's 12
+    times ``font`` through the figure's own font), every marker size by ``marker``, every
+    line width by ``line`` (a marker's outline by ``outline``), in the traces, the layout
+    (titles, annotations, legend, axes, shapes) and the animation frames alike. The top and
+    bottom margins grow with the text and the figure with them (the plot area keeps its
+    height); a legend, buttons or slider below the plot move down as much as their text grows.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Left unchanged.
+    font, marker, line, outline : float
+        Scale factors.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The scaled copy.
+    """
+    spec = fig.to_dict()
+    factors = dict(font=font, marker=marker, line=line, outline=outline)
+    for trace in spec.get("data", []):
+        _plotly_defaults(trace)
+        _scale(trace, factors)
+    for frame in spec.get("frames", []):
+        for trace in frame.get("data", []):
+            _scale(trace, factors)
+        _scale(frame.get("layout", {}), factors)
+    layout = spec.setdefault("layout", {})
+    for shape in layout.get("shapes", []):
+        shape.setdefault("line", {}).setdefault("width", _PLOTLY_LINE)
+    _scale(layout, factors)
+    base = layout.setdefault("font", {})
+    base.setdefault("size", _PLOTLY_FONT * font)  # a size it held is scaled already
+    # Streamlit's chart theme sizes tick labels, axis titles and the legend itself, above the
+    # figure's own font: they only grow when the figure names their size.
+    layout.setdefault("xaxis", {})
+    layout.setdefault("yaxis", {})
+    for name, axis in layout.items():
+        if re.fullmatch(r"[xy]axis\d*", name) and isinstance(axis, dict):
+            axis.setdefault("tickfont", {}).setdefault("size", _THEME_TICK * font)
+            title = axis.setdefault("title", {})
+            if isinstance(title, dict):
+                title.setdefault("font", {}).setdefault("size", _THEME_AXIS_TITLE * font)
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {}).setdefault("size", _THEME_TICK * font)
+    if isinstance(legend.get("title"), dict):
+        legend["title"].setdefault("font", {}).setdefault("size", _THEME_TICK * font)
+    # The title above and the legend, buttons and slider below need more room: the margins
+    # grow with the text and the figure with them, so the plot area keeps its height in
+    # pixels, and what sits below it (placed in plot heights) moves down as its text grows.
+    margin = layout.setdefault("margin", {})
+    grown = 0.0
+    for side, default in (("t", 100), ("b", 80)):
+        before = margin.get(side, default)
+        margin[side] = before * font
+        grown += margin[side] - before
+    layout["height"] = layout.get("height", _PLOTLY_HEIGHT) + grown
+    for item in [layout.get("legend", {}), *layout.get("updatemenus", []), *layout.get("sliders", [])]:
+        if item.get("y", 1) < 0:
+            item["y"] = item["y"] * font
+    for slider in layout.get("sliders", []):
+        pad = slider.get("pad", {})
+        if "l" in pad:  # the room left of the slider for the (larger) play buttons
+            pad["l"] = pad["l"] * font
+    return go.Figure(spec)
+
+
+def _plotly_defaults(trace):
+    """Write into a scatter or box trace the marker size and line width plotly would use."""
+    if trace.get("type") not in ("scatter", "scattergl", "box"):
+        return
+    mode = trace.get("mode", "markers" if trace.get("type") == "box" else "lines+markers")
+    if "markers" in mode:
+        trace.setdefault("marker", {}).setdefault("size", _PLOTLY_MARKER)
+    if "lines" in mode or trace.get("type") == "box":
+        trace.setdefault("line", {}).setdefault("width", _PLOTLY_LINE)
+
+
+def _scale(node, factors, parent=None):
+    """Scale, in place, the sizes and widths inside one part of a figure's dict."""
+    if isinstance(node, list):
+        for item in node:
+            _scale(item, factors, parent)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in _FONT_KEYS and isinstance(value, dict) and "size" in value:
+            value["size"] = _times(value["size"], factors["font"])
+        elif key == "marker" and isinstance(value, dict) and "size" in value:
+            value["size"] = _times(value["size"], factors["marker"])
+        elif key == "line" and isinstance(value, dict) and "width" in value:
+            value["width"] = _times(value["width"], factors["outline" if parent == "marker" else "line"])
+        if isinstance(value, (dict, list)) and key not in ("x", "y", "z", "customdata", "text"):
+            _scale(value, factors, key)
+
+
+def _times(value, factor):
+    """``value`` (a number, a list or plotly's typed-array dict of numbers) times ``factor``."""
+    if isinstance(value, (int, float, np.number)):
+        return float(value) * factor
+    if isinstance(value, dict):  # {"dtype": "i1", "bdata": base64, "shape": ...}, as to_dict writes arrays
+        value = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value, dtype=float) * factor

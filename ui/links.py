@@ -21,10 +21,10 @@ def url_params(values, page):
 
     Those that differ from their default, and of them only: a page's own settings
     (``Setting.pages``) on that page, a dataset's parameters for the kind in use, an
-    upload's digest when the upload is in use.
+    upload's digest when the upload is in use. A switch is written 1 or 0.
     """
     return {
-        name: str(values[name])
+        name: s.text(values[name])
         for name, s in SETTINGS.items()
         if name in values and values[name] != s.default and relevant(name, values, page)
     }

@@ -8,7 +8,7 @@ import streamlit as st
 
 import ivfcore
 
-from . import cache, current, figures, fmt, metric_lesson, state, tables
+from . import cache, current, figures, fmt, metric_lesson, show, state, tables
 from .settings import METRIC_LABELS
 
 # One click to data meant for cosine: 20,000 words, about sqrt(n) lists.
@@ -63,7 +63,7 @@ def _recall(cmp, truth):
                                    f"({cmp.overlap[m]:.0%})", COLORS[m])
                                   for m in metric_lesson.LESSON_METRICS if m != truth],
                             int(cmp.sweeps[truth].nprobes.max()))
-    st.plotly_chart(fig, key="metric_recall")
+    show.chart(fig, key="metric_recall")
     sw = cmp.sweeps[truth]
     rows = [{"index": INDEX_NAMES[m],
              **{f"nprobe {int(p)}": round(float(r), 2) for p, r in zip(sw.nprobes, cmp.sweeps[m].recall)},
@@ -89,10 +89,10 @@ def _lists(cmp):
     for col, m in zip(cols, ("ip", "cosine")):
         sizes = cmp.list_sizes[m]
         stats = ivfcore.size_stats(sizes)
-        col.plotly_chart(figures.sorted_sizes(sizes, f"{METRIC_LABELS[m]}: imbalance factor "
-                                              f"{stats.imbalance_factor:.2f}",
-                                              colors=[COLORS[m]] * len(sizes)),
-                         key=f"metric_sizes_{m}")
+        show.chart(figures.sorted_sizes(sizes, f"{METRIC_LABELS[m]}: imbalance factor "
+                                        f"{stats.imbalance_factor:.2f}",
+                                        colors=[COLORS[m]] * len(sizes)),
+                   where=col, key=f"metric_sizes_{m}")
     lines = []
     for m in ("ip", "cosine"):
         share, length = metric_lesson.largest_lists(cmp, m)

@@ -10,7 +10,9 @@ from typing import Callable
 
 import ivfcore
 
-_KIND_WORDS = {int: "a whole number", float: "a number", bool: "True or False", str: "text"}
+_KIND_WORDS = {int: "a whole number", float: "a number", bool: "1 or 0", str: "text"}
+# What a URL may say for a switch: 1/0 (what links hold) or true/false in any case (older links).
+_BOOL_WORDS = {"1": True, "true": True, "0": False, "false": False}
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,8 @@ class Setting:
         """
         text = str(text)
         if self.kind is bool:
-            value = {"True": True, "False": False}.get(text)
-            return (value, None) if value is not None else (self.default, "is not True or False")
+            value = _BOOL_WORDS.get(text.strip().lower())
+            return (value, None) if value is not None else (self.default, "is not 1 or 0 (on or off)")
         try:
             value = self.kind(text)
         except (TypeError, ValueError):
@@ -64,6 +66,12 @@ class Setting:
             return self.default, f"is above the largest allowed value, {self.high:,}"
         reason = self.check(value) if self.check else None
         return (self.default, reason) if reason else (value, None)
+
+    def text(self, value):
+        """The URL text of ``value``: a switch as 1 or 0, anything else as ``str`` writes it."""
+        if self.kind is bool:
+            return "1" if value else "0"
+        return str(value)
 
     def parse(self, text):
         """The value a URL string stands for, or the default when it is not allowed."""
@@ -250,6 +258,8 @@ SETTINGS = {
         Setting("topk", 10, int, low=1, high=100),
         Setting("q", "id:0", str, check=query_problem),
         Setting("zoom", True, bool, pages=("search",)),  # search chart framed on what the query touched
+        # presenter view: larger text and charts for a projector, on whatever page is open
+        Setting("present", False, bool),
     ]
 }
 

@@ -9,8 +9,14 @@ from . import browser, state
 from .settings import KIND_LABELS
 
 
+PRESENTER_HELP = ("For a projector: larger text and charts, explanations cut to their first "
+                  "sentence (the rest under More), the sidebar folded away. In a link: present=1.")
+
+
 def show():
     v = state.values()
+    if v["present"]:  # the sidebar is folded away: the switch stays in reach, above the page
+        state.widget("present", st.toggle, "Presenter view", help=PRESENTER_HELP)
     lines = state.report()
     if lines:
         st.warning("**Some values in this link could not be used.** The page shows what was "
@@ -20,6 +26,8 @@ def show():
         notice = state.said("sidebar")
         if notice:
             st.warning(notice)
+        if not v["present"]:
+            state.widget("present", st.toggle, "Presenter view", help=PRESENTER_HELP)
         st.markdown("### Current setup")
         upload = st.session_state.get("_upload")
         kind = KIND_LABELS[v["kind"]]

@@ -46,6 +46,23 @@ CSS = f"""
 """
 
 
-def apply():
-    """Inject the CSS (once per script run; Streamlit adds no space for a style-only element)."""
-    st.html(f"<style>{CSS}</style>")
+# The presenter view (a projector at the front of a room): everything sized in rem grows
+# by a quarter (text, widgets, metrics, spacing), headings less so they stay on one or two
+# lines at 1024 px. Injected only when the view is on.
+PRESENTER_CSS = """
+html { font-size: 20px; }
+h1 { font-size: 2.1rem !important; }
+h2 { font-size: 1.6rem !important; }
+h3 { font-size: 1.3rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 0.9rem; color: #3d3f45; }
+/* room below Streamlit's fixed header for the presenter-view switch at the top */
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
+"""
+
+
+def apply(presenting=False):
+    """Inject the CSS (once per script run; Streamlit adds no space for a style-only element).
+
+    ``presenting``: add the presenter view's larger sizes.
+    """
+    st.html(f"<style>{CSS}{PRESENTER_CSS if presenting else ''}</style>")
