@@ -106,4 +106,4 @@ with st.expander("The numbers behind the curves"):
         st.markdown(f"Recall@{sw.k} of each group's held-out queries, by nprobe:")
         tables.table(group_rows, hide_index=True)
 
-metric_section.show(ds, n_queries, k)
+metric_section.draw(ds, n_queries, k)

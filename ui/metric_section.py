@@ -19,7 +19,7 @@ COLORS = {"l2": "#d55e00", "ip": "#cc79a7", "cosine": "#0072b2"}
 EXAMPLE_WORD = "king"
 
 
-def show(ds, n_queries, k):
+def draw(ds, n_queries, k):
     """Draw the section for the current data (a button to GloVe when the data has no metric of its own)."""
     st.subheader("Which metric? What the wrong one costs")
     truth = ds.metric
