@@ -8,7 +8,8 @@ case worked out by hand where iterative probing stops too early.
 import numpy as np
 import pytest
 
-from ivfcore import InputError, build_ivf, build_ivfpq, train_kmeans
+from ivfcore import InputError, build_ivf, build_ivfpq, recall_sweep, train_kmeans
+from ivfcore.filtering import STRATEGIES, category_mask, compare_strategies, over_fetch
 
 METRICS = ("l2", "ip", "cosine")
 K = 5
@@ -227,3 +228,54 @@ def test_refine_must_be_a_positive_count(pq_setup):
     _, _, pq, xq, _ = pq_setup
     with pytest.raises(InputError):
         pq.search(xq, K, 1, refine=0)
+
+
+# --- the three strategies the Filtered search page compares ---------------------------------
+
+def test_over_fetching_everything_equals_post_filtering(setup):
+    _, _, _, index, xq, allowed = setup
+    ids, res = over_fetch(index, xq, K, 2, allowed, index.ntotal)
+    np.testing.assert_array_equal(ids, index.search(xq, K, 2, allowed=allowed).ids)
+    few, _ = over_fetch(index, xq, K, 2, allowed, K)  # k' = k: only allowed among the k nearest
+    plain = index.search(xq, K, 2).ids
+    for r in range(len(xq)):
+        assert list(few[r][few[r] >= 0]) == [i for i in plain[r] if allowed[i]]
+
+
+def test_compare_strategies_against_exact_filtered_search(setup):
+    _, _, _, index, xq, allowed = setup
+    runs = compare_strategies(index, xq, K, index.nlist, allowed)
+    assert set(runs) == set(STRATEGIES)
+    np.testing.assert_array_equal(runs["post-filter"].recall, 1.0)  # every list: exact
+    np.testing.assert_array_equal(runs["iterative"].recall, 1.0)
+    one = compare_strategies(index, xq, K, 1, allowed)
+    post, over, it = one["post-filter"], one["over-fetch"], one["iterative"]
+    assert over.k_fetch == int(np.ceil(K / allowed.mean()))
+    np.testing.assert_array_equal(it.returned, K)
+    assert (post.returned <= K).all() and post.returned.mean() < K
+    np.testing.assert_array_equal(post.lists_opened, 1)
+    assert (it.lists_opened >= 1).all() and it.lists_opened.max() > 1
+    # recall by hand for post-filtering: hits among the true filtered neighbours
+    _, true = index.exact(xq, K, allowed=allowed)
+    by_hand = [len(set(post.ids[r][post.ids[r] >= 0]) & set(true[r])) / K for r in range(len(xq))]
+    np.testing.assert_allclose(post.recall, by_hand)
+    np.testing.assert_array_equal(post.distance_computations,
+                                  index.nlist + index.list_sizes[index.search(xq, K, 1).probed[:, 0]])
+
+
+def test_category_mask_has_the_asked_share_and_never_nothing():
+    m = category_mask(100_000, 0.05, seed=3)
+    assert abs(m.mean() - 0.05) < 0.005
+    np.testing.assert_array_equal(m, category_mask(100_000, 0.05, seed=3))
+    assert category_mask(10, 1e-9).sum() == 1
+    with pytest.raises(InputError):
+        category_mask(10, 0)
+
+
+def test_recall_sweep_with_a_huge_refine_equals_ivf_flat(pq_setup):
+    _, flat, pq, xq, _ = pq_setup
+    want = recall_sweep(flat, xq, k=K, nprobes=[1, 2, 4])
+    got = recall_sweep(pq, xq, k=K, nprobes=[1, 2, 4], refine=pq.ntotal)
+    np.testing.assert_allclose(got.recall, want.recall)
+    plain = recall_sweep(pq, xq, k=K, nprobes=[1, 2, 4])
+    assert (got.recall >= plain.recall - 1e-12).all()
