@@ -262,3 +262,20 @@ def centroid_groups(spec, tkey, _x, _groups, _centroids):
 def box_start(spec, k, _x):
     """Initial centroids drawn uniformly from the data's bounding box (seed 0)."""
     return ivfcore.box_init(_x, k, seed=0)
+
+
+# --- the practitioner's pages (aging, filtered search): shared, computed once per key --------
+
+@st.cache_resource
+def _practice():
+    return _SharedLRU(max_entries=64)
+
+
+def cached_practice(key):
+    """A finished computation of the aging or filtered page for ``key``, else None (never computes)."""
+    return _practice().get(key)
+
+
+def practice(key, compute):
+    """``compute()`` once per ``key`` (a tuple of settings) for every session on the server."""
+    return _practice().get_or_compute(key, compute)
