@@ -180,7 +180,7 @@ def aging_training(case, scenario, n_rows):
 def aging_points(case, scenario, centroids, which, fractions, nprobe, k):
     """:func:`ivfcore.aging.measure` at each fraction, shared and with progress."""
     tkey = state.training_key()[1:]
-    jobs = [(("aging", state.spec(), case, tkey, which, f, nprobe, k),
+    jobs = [(("aging", state.spec(), case, scenario.nlist, tkey, which, f, nprobe, k),
              (lambda f=f: ivfcore.aging.measure(scenario, centroids, f, nprobe=nprobe, k=k)),
              f"{f:.0%} of the new rows in")
             for f in fractions]
