@@ -279,3 +279,14 @@ def cached_practice(key):
 def practice(key, compute):
     """``compute()`` once per ``key`` (a tuple of settings) for every session on the server."""
     return _practice().get_or_compute(key, compute)
+
+
+@st.cache_resource(max_entries=12, show_spinner="Re-ranking the IVF-PQ candidates by exact distance…")
+def pq_refined(spec, tkey, n_queries, k, pq, refine, _held):
+    """The PQ page's recall sweep with ``k * refine`` candidates re-ranked exactly.
+
+    ``_held``: the :class:`HeldOut` of that IVF-PQ index (same queries, truth and weights).
+    """
+    sw = ivfcore.recall_sweep(_held.index, _held.queries, k=k, true_ids=_held.true_ids,
+                              true_distances=_held.true_distances, refine=refine)
+    return sw.weighted(_held.sweep.weights)
