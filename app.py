@@ -27,6 +27,8 @@ if __name__ == "__main__":
         st.Page("pages/pq.py", title="8 · IVF-PQ vs IVF-Flat", icon=":material/compress:"),
         st.Page("pages/worksheet.py", title="9 · Worksheet", icon=":material/assignment:"),
         st.Page("pages/choose.py", title="10 · Choose nlist and nprobe", icon=":material/tune:"),
+        st.Page("pages/aging.py", title="11 · An index that ages", icon=":material/update:"),
+        st.Page("pages/filtered.py", title="12 · Filtered search", icon=":material/filter_alt:"),
     ]
     page = st.navigation(PAGES)
     state.init(page.url_path)

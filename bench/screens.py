@@ -160,6 +160,8 @@ VIEWS = [
     ("failures-shapes", None, _tab("Non-spherical clusters")),
     ("pq", "IVF-PQ vs IVF-Flat", None),
     ("worksheet", "Worksheet", _reveal_all),
+    ("aging", "An index that ages", None),
+    ("filtered", "Filtered search", None),
 ]
 
 

@@ -20,6 +20,7 @@ from .distances import (
     CHUNK_ELEMENTS, chunk_rows, nearest, pairwise_scores, pairwise_sq_l2, smallest_k, squared_norms,
 )
 from .errors import InputError
+from .filtering import check_allowed, check_max_nprobe, lists_to_open
 from .knn import as_near, exact_knn, tie_bound
 from .metrics import check_metric, padding_value, prepare, to_reported
 
@@ -34,11 +35,16 @@ class SearchResult:
     ``distances`` with ``inf`` ("l2") or ``-inf`` ("ip", "cosine"; FAISS pads with -FLT_MAX):
     padding sorts after every result either way.
     ``n_distance_computations = nlist + n_candidates``.
+
+    With a filter (``search(..., allowed=...)``) the results are allowed vectors only, and
+    ``n_candidates`` still counts every vector of the opened lists (each was looked at).
+    Iterative probing opens a different number of lists per query: ``probed`` is then as
+    wide as the most lists any query opened, each row nearest first and padded with -1.
     """
 
     ids: np.ndarray  # (m, k) int64
     distances: np.ndarray  # (m, k) squared L2, or inner products / cosine similarities
-    probed: np.ndarray  # (m, nprobe) list ids, nearest first
+    probed: np.ndarray  # (m, nprobe) list ids, nearest first (iterative: (m, widest), -1 padded)
     n_candidates: np.ndarray  # (m,)
     n_distance_computations: np.ndarray  # (m,)
     metric: str = "l2"  # what the distances are (ivfcore.METRICS)
@@ -161,14 +167,24 @@ class IVFIndex:
         """
         return self._check_query(xq, 1, 1)[0]
 
-    def exact(self, xq, k=10):
+    def exact(self, xq, k=10, *, allowed=None):
         """Exact k nearest stored vectors (brute force over all of ``xb``): the reference answer.
 
         Same result as ``brute_force_knn(index.xb, xq, k, metric=index.metric)`` without
-        re-checking ``xb`` or recomputing its norms on every call.
+        re-checking ``xb`` or recomputing its norms on every call. With ``allowed`` (a bool
+        mask over ids): the k nearest allowed vectors (exact filtered search), ids padded
+        with -1 and distances as :class:`SearchResult` pads them when fewer are allowed.
         """
         xq, k, _ = self._check_query(xq, k, 1)
-        return exact_knn(self.xb, xq, k, self._xb_norms_by_id, metric=self.metric)
+        if allowed is None:
+            return exact_knn(self.xb, xq, k, self._xb_norms_by_id, metric=self.metric)
+        keep = np.flatnonzero(check_allowed(allowed, self.ntotal))
+        dist = np.full((xq.shape[0], k), padding_value(self.metric, self.xb.dtype.type), dtype=self.xb.dtype)
+        ids = np.full((xq.shape[0], k), -1, dtype=np.int64)
+        if len(keep):
+            d, i = exact_knn(self.xb[keep], xq, k, self._xb_norms_by_id[keep], metric=self.metric)
+            dist[:, : d.shape[1]], ids[:, : i.shape[1]] = d, keep[i]
+        return dist, ids
 
     def distances_to(self, xq, ids):
         """Exact distances (or similarities) (m, j) from each query to the stored vectors ``ids``.
@@ -264,7 +280,7 @@ class IVFIndex:
             probed[rows] = np.argsort(dc[rows], axis=1, kind="stable")[:, :nprobe]
         return probed, dc
 
-    def search(self, xq, k=10, nprobe=1):
+    def search(self, xq, k=10, nprobe=1, *, allowed=None, iterative=False, max_nprobe=None):
         """Find the ``k`` nearest stored vectors of each query among its ``nprobe`` nearest lists.
 
         Parameters
@@ -274,6 +290,16 @@ class IVFIndex:
             Neighbours per query.
         nprobe : int
             Lists opened per query, 1 <= nprobe <= nlist.
+        allowed : array-like of bool, shape (ntotal,), optional
+            A filter: only vectors ``i`` with ``allowed[i]`` may be results
+            (:mod:`ivfcore.filtering`). Without ``iterative`` this is post-filtering: the k
+            nearest allowed vectors of the probed lists, -1 padded when they hold fewer.
+        iterative : bool
+            Open the next nearest lists, one at a time, until the open lists hold ``k``
+            allowed vectors (every vector when there is no filter) or ``max_nprobe`` lists
+            are open (pgvector's iterative scan). ``probed`` then shows every list opened.
+        max_nprobe : int, optional
+            The most lists iterative probing opens, nprobe <= max_nprobe <= nlist (default nlist).
 
         Returns
         -------
@@ -281,21 +307,43 @@ class IVFIndex:
             ``distances`` in the index's metric (see :class:`SearchResult`).
         """
         xq, k, nprobe = self._check_query(xq, k, nprobe)
-        return self._search(xq, k, nprobe)
+        if allowed is not None:
+            allowed = check_allowed(allowed, self.ntotal)
+        if not iterative:
+            if max_nprobe is not None:
+                raise InputError("max_nprobe only applies to iterative probing (iterative=True)")
+            return self._search(xq, k, nprobe, allowed)
+        return self._search(xq, k, nprobe, allowed, check_max_nprobe(max_nprobe, nprobe, self.nlist))
 
-    def _search(self, xq, k, nprobe):
-        """:meth:`search` on checked (and, for cosine, normalised) queries."""
+    def _search(self, xq, k, nprobe, allowed=None, max_nprobe=None):
+        """:meth:`search` on checked (and, for cosine, normalised) queries.
+
+        ``max_nprobe`` (not None) switches on iterative probing.
+        """
         m = xq.shape[0]
         ids = np.full((m, k), -1, dtype=np.int64)
         dist = np.full((m, k), np.inf, dtype=xq.dtype)
-        probed = np.empty((m, nprobe), dtype=np.int64)
+        plan = None
+        if max_nprobe is not None:
+            per_list = self.list_sizes if allowed is None else np.bincount(
+                self.labels[allowed], minlength=self.nlist).astype(np.int64)
+            plan = (per_list, k, max_nprobe)
+        width = nprobe if max_nprobe is None else max_nprobe
+        # in list order, so a list's slice of the mask is contiguous like its vectors
+        allowed_sorted = None if allowed is None else allowed[self.list_ids]
+        blocks = []
         # Bound memory for big batches: the (m, nprobe * k) candidate buffers and list blocks.
-        step = max(1, chunk_rows(nprobe * k) // 4)
+        step = max(1, chunk_rows(width * k) // 4)
         for start in range(0, m, step):
             stop = min(m, start + step)
-            p = self._search_block(xq[start:stop], k, nprobe, ids[start:stop], dist[start:stop])
-            probed[start:stop] = p
-        n_cand = self.list_sizes[probed].sum(axis=1)
+            blocks.append(self._search_block(xq[start:stop], k, nprobe, ids[start:stop], dist[start:stop],
+                                             allowed_sorted, plan))
+        probed = _stack_padded(blocks, nprobe) if plan is not None else (
+            np.concatenate(blocks) if blocks else np.empty((0, nprobe), dtype=np.int64))
+        if plan is None:
+            n_cand = self.list_sizes[probed].sum(axis=1)
+        else:
+            n_cand = np.where(probed >= 0, self.list_sizes[np.maximum(probed, 0)], 0).sum(axis=1)
         if self.metric != "l2":  # scores back to similarities; +inf padding becomes -inf
             np.negative(dist, out=dist)
         return SearchResult(
@@ -307,10 +355,25 @@ class IVFIndex:
             metric=self.metric,
         )
 
-    def _search_block(self, xq, k, nprobe, out_ids, out_dist):
-        """Search a block of queries, grouping the work by list: one matrix product per list."""
+    def _plan(self, xq, nprobe, plan):
+        """The lists each query opens and its centroid scores: the nprobe nearest, or iterative.
+
+        ``plan`` is None, or ``(allowed_per_list, k, max_nprobe)`` for iterative probing, whose
+        rows may end in -1 (:func:`ivfcore.filtering.lists_to_open`); -1 is never scanned.
+        """
+        if plan is None:
+            return self._coarse(xq, nprobe)
+        dc = pairwise_scores(xq, self.centroids, self.metric, b_norms=self._c_norms)
+        return lists_to_open(dc, plan[0], plan[1], nprobe, plan[2]), dc
+
+    def _search_block(self, xq, k, nprobe, out_ids, out_dist, allowed=None, plan=None):
+        """Search a block of queries, grouping the work by list: one matrix product per list.
+
+        ``allowed``: the filter in list order (``allowed[list_ids]``), or None.
+        """
         m = xq.shape[0]
-        probed, _ = self._coarse(xq, nprobe)
+        probed, _ = self._plan(xq, nprobe, plan)
+        nprobe = probed.shape[1]
         l2 = self.metric == "l2"
         if l2:
             q_norms = squared_norms(xq)
@@ -325,6 +388,8 @@ class IVFIndex:
                 block = pairwise_sq_l2(xq[qi], self._xb_sorted[lo:hi], q_norms[qi], self._xb_norms[lo:hi])
             else:
                 block = neg_q[qi] @ self._xb_sorted[lo:hi].T
+            if allowed is not None:
+                block[:, ~allowed[lo:hi]] = np.inf  # filtered out: never among the top k
             keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
         merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed
@@ -398,6 +463,17 @@ class IVFIndex:
             excluded_id=-1 if exclude_id is None else exclude_id,
             metric=self.metric,
         )
+
+
+def _stack_padded(blocks, nprobe):
+    """Rows of per-block ``probed`` arrays of different widths, stacked and padded with -1."""
+    width = max([b.shape[1] for b in blocks] + [nprobe])
+    out = np.full((sum(len(b) for b in blocks), width), -1, dtype=np.int64)
+    row = 0
+    for b in blocks:
+        out[row : row + len(b), : b.shape[1]] = b
+        row += len(b)
+    return out
 
 
 def _without(ids, distances, exclude_id, k):

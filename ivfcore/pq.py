@@ -31,7 +31,7 @@ from ._random import as_generator
 from ._validation import as_count, as_vectors, check_same_dim
 from .distances import CHUNK_ELEMENTS, chunk_rows, nearest
 from .errors import InputError
-from .ivf import IVFIndex, keep_top, merge_top
+from .ivf import IVFIndex, _stack_padded, keep_top, merge_top
 from .kmeans import INITS, train_kmeans
 from .metrics import check_metric, prepare, to_reported
 
@@ -77,9 +77,10 @@ class IVFPQIndex(IVFIndex):
     warnings : tuple of str
         Messages from training the codebooks (e.g. few training vectors per codeword).
     xb : ndarray, shape (ntotal, d)
-        A reference to the original vectors. Search never reads it; it is kept only so that
-        :meth:`trace` can report the exact neighbours (and recall) and
-        :meth:`reconstruction_error` can compare. A real IVF-PQ index would not keep it.
+        A reference to the original vectors. Plain search never reads it; it is kept so that
+        :meth:`trace` can report the exact neighbours (and recall),
+        :meth:`reconstruction_error` can compare, and ``search(..., refine=r)`` can re-rank
+        (FAISS's ``IndexRefineFlat`` keeps them for that, at :attr:`refine_bytes`).
     """
 
     _stores_vectors = False  # IVF-Flat's list-ordered copy of the vectors is what codes replace
@@ -114,6 +115,55 @@ class IVFPQIndex(IVFIndex):
     def bytes_per_vector_with_id(self):
         """Code plus the int64 id an inverted list stores next to it."""
         return self.bytes_per_vector + ID_BYTES
+
+    @property
+    def refine_bytes(self):
+        """Extra memory re-ranking needs: the raw vectors, ``ntotal * d * 4`` bytes (float32).
+
+        What FAISS's ``IndexRefineFlat`` (or LanceDB's ``refine_factor``) keeps beside the
+        codes so that the ``k * refine`` PQ candidates can be re-ranked by exact distance.
+        """
+        return self.ntotal * self.d * self.xb.itemsize
+
+    def search(self, xq, k=10, nprobe=1, *, refine=1, allowed=None, iterative=False, max_nprobe=None):
+        """Search by PQ distance, optionally re-ranking the best ``k * refine`` exactly.
+
+        Parameters
+        ----------
+        xq : array-like, shape (m, d) or (d,)
+        k, nprobe : int
+            As :meth:`IVFIndex.search`.
+        refine : int
+            1: plain IVF-PQ, distances are ADC estimates. Above 1: take the ``k * refine``
+            best candidates by ADC, compute their exact distances from the raw vectors
+            ``xb`` and return the ``k`` nearest of them (FAISS's ``IndexRefineFlat``, LanceDB's
+            ``refine_factor``); the returned ``distances`` are then exact, in the metric's
+            terms. A refine large enough to keep every candidate gives IVF-Flat's answer at the
+            same nprobe.
+        allowed, iterative, max_nprobe :
+            The filter and iterative probing of :meth:`IVFIndex.search` (iterative probing
+            then looks for ``k * refine`` allowed vectors).
+
+        Returns
+        -------
+        SearchResult
+            ``n_candidates`` counts the scanned codes; re-ranking adds ``k * refine`` exact
+            distances per query (not counted there).
+        """
+        refine = as_count(refine, "refine", low=1)
+        if refine == 1:
+            return super().search(xq, k, nprobe, allowed=allowed, iterative=iterative, max_nprobe=max_nprobe)
+        xq, k, nprobe = self._check_query(xq, k, nprobe)
+        res = super().search(xq, k * refine, nprobe, allowed=allowed, iterative=iterative,
+                             max_nprobe=max_nprobe)
+        exact = self.distances_to(xq, res.ids)  # inf / -inf where the id is -1 (padding)
+        near = exact if self.metric == "l2" else -exact
+        top = np.argsort(near, axis=1, kind="stable")[:, :k]
+        ids = np.take_along_axis(res.ids, top, axis=1)
+        dist = np.take_along_axis(exact, top, axis=1)
+        ids[~np.isfinite(dist)] = -1
+        return type(res)(ids=ids, distances=dist, probed=res.probed, n_candidates=res.n_candidates,
+                         n_distance_computations=res.n_distance_computations, metric=res.metric)
 
     def lookup_tables(self, xq, list_id):
         """ADC lookup tables of queries against one list.
@@ -237,21 +287,24 @@ class IVFPQIndex(IVFIndex):
             dist += tables[j][:, codes[j]]
         return dist
 
-    def _search_block(self, xq, k, nprobe, out_ids, out_dist):
+    def _search_block(self, xq, k, nprobe, out_ids, out_dist, allowed=None, plan=None):
         """Search a block of queries in sub-blocks whose (m, rows, ksub) tables stay bounded."""
-        probed = np.empty((xq.shape[0], nprobe), dtype=np.int64)
         step = chunk_rows(self.m * self.ksub)
-        for start in range(0, xq.shape[0], step):
-            stop = start + step
-            probed[start:stop] = self._search_rows(
-                xq[start:stop], k, nprobe, out_ids[start:stop], out_dist[start:stop]
-            )
-        return probed
+        parts = [
+            self._search_rows(xq[start : start + step], k, nprobe, out_ids[start : start + step],
+                              out_dist[start : start + step], allowed, plan)
+            for start in range(0, xq.shape[0], step)
+        ]
+        return parts[0] if len(parts) == 1 else _stack_padded(parts, nprobe)
 
-    def _search_rows(self, xq, k, nprobe, out_ids, out_dist):
-        """Search queries list by list: build tables, sum them over the list's codes."""
+    def _search_rows(self, xq, k, nprobe, out_ids, out_dist, allowed=None, plan=None):
+        """Search queries list by list: build tables, sum them over the list's codes.
+
+        ``allowed`` and ``plan`` as in :meth:`IVFIndex._search_block` (filter, iterative probing).
+        """
         nq = xq.shape[0]
-        probed, dc = self._coarse(xq, nprobe)
+        probed, dc = self._plan(xq, nprobe, plan)
+        nprobe = probed.shape[1]
         cand_d = np.full((nq, nprobe, k), np.inf, dtype=xq.dtype)
         cand_i = np.full((nq, nprobe, k), -1, dtype=np.int64)
         l2 = self.metric == "l2"
@@ -271,6 +324,8 @@ class IVFPQIndex(IVFIndex):
                 block = self._scan(tables, codes)
                 if self.by_residual and not l2:
                     block += dc[qi, lst][:, None]  # - q . c: the list's part of - q . (c + r)
+                if allowed is not None:
+                    block[:, ~allowed[lo:hi]] = np.inf  # filtered out: never among the top k
                 keep_top(cand_d, cand_i, qi, slot, block, self.list_ids[lo:hi], k)
         merge_top(cand_d, cand_i, k, out_ids, out_dist)
         return probed

@@ -111,7 +111,7 @@ def default_nprobes(nlist):
     return np.array(sorted({s for s in steps if s < nlist} | {nlist}), dtype=np.int64)
 
 
-def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances=None):
+def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances=None, refine=1):
     """Search ``xq`` at each nprobe and measure recall@k against exact search.
 
     Parameters
@@ -125,6 +125,9 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
         Exact neighbours if already known (else computed by brute force).
     true_distances : array-like, shape (m, k), optional
         Their distances, or similarities under "ip" / "cosine" (else computed).
+    refine : int
+        IVF-PQ only: re-rank the ``k * refine`` best by exact distance
+        (:meth:`ivfcore.IVFPQIndex.search`); 1 searches as the index does by default.
 
     Returns
     -------
@@ -154,7 +157,7 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     rec = np.empty((len(nprobes), xq.shape[0]))
     work = np.empty((len(nprobes), xq.shape[0]))
     for i, p in enumerate(nprobes):
-        res = index.search(xq, k=kk, nprobe=int(p))
+        res = index.search(xq, k=kk, nprobe=int(p), **({"refine": refine} if refine != 1 else {}))
         hits = tie_hits(res.ids, index.distances_to(xq, res.ids), bound, n_true, metric)
         rec[i] = hits / true_ids.shape[1]
         work[i] = res.n_distance_computations

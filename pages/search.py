@@ -89,6 +89,13 @@ m[4].metric(f"Recall@{tr.k}", f"{tr.recall:.0%}",
             help="Share of the true k nearest neighbours that the search returned; a returned "
                  "vector as near as the k-th true neighbour counts as one of them.")
 
+if len(tr.result_ids) < tr.k:  # the probed lists hold fewer vectors than k: a ceiling, as with a filter
+    st.info(
+        f"**{fmt.count(len(tr.result_ids), 'result')}, not {tr.k}:** the {fmt.count(tr.nprobe, 'list')} "
+        f"opened {'holds' if tr.nprobe == 1 else 'hold'} only {fmt.count(tr.n_candidates, 'vector')}"
+        + (" (the query itself left out)" if tr.excluded_id >= 0 else "")
+        + ". A search never returns more than its probed lists hold: raise nprobe, or see "
+          "**12 · Filtered search**, where a filter makes the same ceiling much lower.")
 if stand_ins:
     st.caption(
         f"{stand_ins} of the results {'is' if stand_ins == 1 else 'are'} not among brute "

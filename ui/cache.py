@@ -442,3 +442,30 @@ def metric_comparison(spec, tkeys, n_queries, k, truth, _held, _full, _x):
 def neighbour_words(spec, qid, k, _x, _names):
     """:func:`ui.metric_lesson.neighbour_words` for one data vector, cached."""
     return metric_lesson.neighbour_words(_x, _names, qid, k)
+
+# --- the practitioner's pages (aging, filtered search): shared, computed once per key --------
+
+@st.cache_resource
+def _practice():
+    return _SharedLRU(max_entries=64)
+
+
+def cached_practice(key):
+    """A finished computation of the aging or filtered page for ``key``, else None (never computes)."""
+    return _practice().get(key)
+
+
+def practice(key, compute):
+    """``compute()`` once per ``key`` (a tuple of settings) for every session on the server."""
+    return _practice().get_or_compute(key, compute)
+
+
+@st.cache_resource(max_entries=12, show_spinner="Re-ranking the IVF-PQ candidates by exact distance…")
+def pq_refined(spec, tkey, n_queries, k, pq, refine, _held):
+    """The PQ page's recall sweep with ``k * refine`` candidates re-ranked exactly.
+
+    ``_held``: the :class:`HeldOut` of that IVF-PQ index (same queries, truth and weights).
+    """
+    sw = ivfcore.recall_sweep(_held.index, _held.queries, k=k, true_ids=_held.true_ids,
+                              true_distances=_held.true_distances, refine=refine)
+    return sw.weighted(_held.sweep.weights)

@@ -132,3 +132,56 @@ def pq_index(n_queries, pq, ds, centroids):
     with shown_errors(), _progress_bar(st, f"{what}: training {m} codebooks of {2**nbits} codes…") as bar:
         return cache.pq_index(spec, tkey, n_queries, pq, ds.x, ds.groups, centroids, progress)
 
+
+
+def _each_with_progress(jobs, text):
+    """Run ``(key, compute, label)`` jobs through the shared cache; a bar when any is not cached.
+
+    Returns the results in order.
+    """
+    todo = [j for j in jobs if cache.cached_practice(j[0]) is None]
+    out = []
+    with shown_errors(), _progress_bar(st, text, show=bool(todo)) as bar:
+        for i, (key, compute, label) in enumerate(jobs):
+            if bar is not None:
+                bar.progress(i / len(jobs), text=f"{text} {label} ({i + 1} of {len(jobs)})")
+            out.append(cache.practice(key, compute))
+    return out
+
+
+def filter_runs(key, ho, masks, k, nprobe, max_nprobe):
+    """Post-filter, over-fetch and iterative runs of the held-out queries for each named mask.
+
+    ``masks``: list of (name, allowed over ``ho.index``'s vectors); ``key`` names the
+    held-out set (dataset, training, queries). Returns a list of dicts strategy -> FilteredRun.
+    """
+    jobs = [((key, name, k, nprobe, max_nprobe),
+             (lambda m=mask: ivfcore.filtering.compare_strategies(
+                 ho.index, ho.queries, k, nprobe, m, max_nprobe=max_nprobe)),
+             f"filter {name}")
+            for name, mask in masks]
+    return _each_with_progress(jobs, "Searching the held-out queries with a filter:")
+
+
+def aging_scenario(case, ds, nlist):
+    """The aging page's split of the current dataset (see :func:`ivfcore.aging.make_scenario`)."""
+    key = ("aging-scenario", state.spec(), case, nlist)
+    with shown_errors():
+        return cache.practice(key, lambda: ivfcore.aging.make_scenario(case, ds.x, ds.groups, nlist))
+
+
+def aging_training(case, scenario, n_rows):
+    """k-means with the app's training settings on the first ``n_rows`` rows of a scenario."""
+    tkey = (scenario.nlist,) + state.training_key()[1:]
+    spec = ("aging", state.spec(), case, n_rows)
+    return training_for(spec, tkey, scenario.x[:n_rows])
+
+
+def aging_points(case, scenario, centroids, which, fractions, nprobe, k):
+    """:func:`ivfcore.aging.measure` at each fraction, shared and with progress."""
+    tkey = state.training_key()[1:]
+    jobs = [(("aging", state.spec(), case, scenario.nlist, tkey, which, f, nprobe, k),
+             (lambda f=f: ivfcore.aging.measure(scenario, centroids, f, nprobe=nprobe, k=k)),
+             f"{f:.0%} of the new rows in")
+            for f in fractions]
+    return _each_with_progress(jobs, "Measuring the index as rows arrive:")

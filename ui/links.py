@@ -10,7 +10,7 @@ from .settings import SETTINGS
 #: URL path of each page (``st.Page`` derives it from the file name; the first page is "/").
 PAGES = {"dataset": "", "train": "train", "sizes": "sizes", "search": "search", "recall": "recall",
          "exercise": "exercise", "failures": "failures", "pq": "pq", "worksheet": "worksheet",
-         "choose": "choose"}
+         "choose": "choose", "aging": "aging", "filtered": "filtered"}
 
 #: Placeholder for the server's address in documents a teacher edits once (see the lesson plan).
 SERVER = "http://SERVER:8501"

@@ -183,6 +183,10 @@ INERTIA_WORDS = {
     "cosine": "the sum over vectors of 1 − cosine similarity to its centroid (0 when every "
               "vector points exactly along its centroid)",
 }
+FILTER_ATTRS = ("category", "group")  # a random attribute of a chosen share, or the data's groups
+SELECTIVITIES = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005)  # share of vectors a filter lets through
+AGING_CASES = ("shift", "group", "empty")  # drifted arrivals, a new group, pgvector's empty table
+AGING_FRACTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the arriving rows inserted
 
 KIND_LABELS = {
     "blobs": "Balanced blobs",
@@ -253,6 +257,15 @@ SETTINGS = {
         Setting("ch_iter", 10, int, low=1, high=100, pages=("choose",)),
         Setting("ch_mpc", 256, int, CHOOSE_SAMPLES, pages=("choose",)),
         Setting("ch_cmp", False, bool, pages=("choose",)),
+        # filtered search: the attribute (a random category of a given share, or a group)
+        Setting("ft_attr", "category", str, FILTER_ATTRS, pages=("filtered",)),
+        Setting("ft_sel", 0.05, float, SELECTIVITIES, pages=("filtered",)),
+        Setting("ft_group", 0, int, low=0, high=10_000, pages=("filtered",)),
+        Setting("ft_max", 0, int, low=0, high=4096, pages=("filtered",)),  # 0: every list
+        # an index that ages: which arrival, how much of it is in, rebuilt or not
+        Setting("ag_case", "shift", str, AGING_CASES, pages=("aging",)),
+        Setting("ag_frac", 1.0, float, AGING_FRACTIONS, pages=("aging",)),
+        Setting("ag_rebuild", False, bool, pages=("aging",)),
         # search
         Setting("nprobe", 1, int, low=1, high=4096),
         Setting("topk", 10, int, low=1, high=100),
