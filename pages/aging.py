@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import boot, current, figures, figures_practice, fmt, state
+from ui import boot, current, figures, figures_practice, fmt, show, state
 from ui.settings import AGING_FRACTIONS
 
 boot.through_app()
@@ -9,7 +9,7 @@ CASES = {"shift": "new rows from a drifted distribution", "group": "a new group 
          "empty": "pgvector's classic: index built on 200 rows, lists = 100"}
 
 st.title(":material/update: An index that ages")
-st.markdown(
+show.explain(
     "An IVF index is trained once. Rows inserted later go to the list of their nearest **old** "
     "centroid, however different they are from the data those centroids were trained on. Here "
     "the index is trained on the first rows and the rest arrive afterwards, without retraining. "
@@ -70,24 +70,24 @@ mc[3].metric("Health check", f"{p.check:.3f}",
 
 star = (lambda v: (frac, v)) if rebuilt is not None else (lambda v: None)
 left, right = st.columns(2)
-left.plotly_chart(figures_practice.aging_drift(
+show.chart(figures_practice.aging_drift(
     AGING_FRACTIONS, {"imbalance factor": [q.imbalance_factor for q in points]},
     "imbalance factor", "Lists grow uneven as rows arrive",
-    rebuilt=star(rebuilt.imbalance_factor if rebuilt else None), fmt_y=".2f"), key="ag_imbalance")
-right.plotly_chart(figures_practice.aging_drift(
+    rebuilt=star(rebuilt.imbalance_factor if rebuilt else None), fmt_y=".2f"), key="ag_imbalance", where=left)
+show.chart(figures_practice.aging_drift(
     AGING_FRACTIONS, {f"recall@{k}, held-out queries": [q.recall for q in points],
                       "health check (sampled rows)": [q.check for q in points]},
     f"recall@{k} at nprobe = {nprobe}", "Recall at a fixed nprobe",
-    rebuilt=star(rebuilt.recall if rebuilt else None), fmt_y=".3f"), key="ag_recall")
+    rebuilt=star(rebuilt.recall if rebuilt else None), fmt_y=".3f"), key="ag_recall", where=right)
 left2, right2 = st.columns(2)
-left2.plotly_chart(figures_practice.aging_drift(
+show.chart(figures_practice.aging_drift(
     AGING_FRACTIONS, {"vectors scanned per query": [q.scanned for q in points]},
     "vectors scanned per query", "Scan cost at a fixed nprobe",
-    rebuilt=star(rebuilt.scanned if rebuilt else None), fmt_y=",.0f"), key="ag_scan")
+    rebuilt=star(rebuilt.scanned if rebuilt else None), fmt_y=",.0f"), key="ag_scan", where=left2)
 sizes = rebuilt.list_sizes if rebuilt is not None else p.list_sizes
-right2.plotly_chart(figures.sorted_sizes(
+show.chart(figures.sorted_sizes(
     sizes, f"List sizes, {'rebuilt' if rebuilt is not None else 'aged'} index, {frac:.0%} of the new rows in"),
-    key="ag_sizes")
+    key="ag_sizes", where=right2)
 
 worse = p.check < points[0].check - 0.02
 st.markdown(

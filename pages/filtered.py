@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import ivfcore
-from ui import boot, cache, controls, current, figures_practice, fmt, state, tables
+from ui import boot, cache, controls, current, figures_practice, fmt, show, state, tables
 from ui.settings import SELECTIVITIES
 
 boot.through_app()
@@ -10,7 +10,7 @@ boot.through_app()
 N_QUERIES = 50  # held out per group
 
 st.title(":material/filter_alt: Filtered search")
-st.markdown(
+show.explain(
     "Real queries come with a condition: *only products in stock*, *only documents of this "
     "user*. Here every vector gets an **attribute**, and a query may only return vectors whose "
     "attribute matches. An IVF index knows nothing of the attribute, so it has three ways to "
@@ -120,21 +120,21 @@ why += (f"Iterative probing opened {it.lists_opened[j]} lists for this query and
 st.markdown(why)
 
 left, right = st.columns(2)
-left.plotly_chart(figures_practice.strategy_bars(runs, k, f"How many results each query got ({chosen_name})"),
-                  key="ft_returned")
+show.chart(figures_practice.strategy_bars(runs, k, f"How many results each query got ({chosen_name})"),
+           key="ft_returned", where=left)
 sel_runs = runs_all[: len(SELECTIVITIES)]
 names = list(runs)
-right.plotly_chart(figures_practice.by_selectivity(
+show.chart(figures_practice.by_selectivity(
     SELECTIVITIES, {n: [float(r[n].recall.mean()) for r in sel_runs] for n in names},
     f"recall@{k} against exact filtered search", "Recall as the filter narrows (random category)",
-    y_range=[0, 1.05]), key="ft_recall")
+    y_range=[0, 1.05]), key="ft_recall", where=right)
 left2, right2 = st.columns(2)
-left2.plotly_chart(figures_practice.by_selectivity(
+show.chart(figures_practice.by_selectivity(
     SELECTIVITIES, {n: [float(r[n].returned.mean()) for r in sel_runs] for n in names},
-    "results returned (mean)", "Results returned as the filter narrows", k=k), key="ft_count")
-right2.plotly_chart(figures_practice.by_selectivity(
+    "results returned (mean)", "Results returned as the filter narrows", k=k), key="ft_count", where=left2)
+show.chart(figures_practice.by_selectivity(
     SELECTIVITIES, {n: [float(r[n].distance_computations.mean()) for r in sel_runs] for n in names},
-    "distance computations per query (mean)", "Work as the filter narrows"), key="ft_work")
+    "distance computations per query (mean)", "Work as the filter narrows"), key="ft_work", where=right2)
 st.caption(
     f"Recall counts a returned vector when it is as near as the k-th nearest *matching* vector "
     f"(brute force over the matching vectors only; ties count alike); a query with fewer than "
