@@ -54,8 +54,10 @@ with st.expander("How each nlist is trained"):
 rules = tuning.rules(n)
 own = state.get("nlist")
 nlists = tuning.nlist_grid(n, extra=[own, rules.pgvector_lists] + ([extra] if extra else []))
-q = practice.queries(ds, n_queries, k)
-points = practice.grid(ds, nlists, n_queries, k, q, rules)
+metric = practice.current_metric(ds)
+metric_words = practice.METRIC_WORDS[metric]
+q = practice.queries(ds, n_queries, k, metric)
+points = practice.grid(ds, nlists, n_queries, k, q, rules, metric)
 curves = [p.curve for _, p in points]
 trainings = {int(c.nlist): tr for c, (tr, _) in zip(curves, points)}
 k = curves[0].k
@@ -91,7 +93,7 @@ st.plotly_chart(figs.recall_vs_work(curves, front, best, target, marks, own,
 faiss_range = [int(v) for v in nlists if rules.faiss_low <= v <= rules.faiss_high]
 st.caption(
     f"{len(q.xq)} queries held out of the index ({fmt.weighting(ds.group_names, q.shares)}), "
-    f"searched against {q.keep.size:,} indexed vectors at every nprobe from 1 to "
+    f"searched against {q.keep.size:,} indexed vectors ({metric_words}) at every nprobe from 1 to "
     f"{min(64, int(nlists.max()))}, then in growing steps up to nlist. The dashed line is the Pareto "
     "front: no pair on the grid gets more recall for less work. FAISS suggests nlist from "
     f"4√n = {rules.faiss_low:,} to 16√n = {rules.faiss_high:,}"
@@ -116,7 +118,7 @@ if reach:
         f"but every query first compares itself with **all** nlist centroids. At nlist = "
         f"{big:,} that alone is {big:,} computations ({big / reach[big].work:.0%} of its work at "
         f"recall {target:.2f}): past a point the centroid part grows faster than the scan "
-        "shrinks. Times are measured once on this server over "
+        "shrinks. Times are measured once on this server, on one thread, over "
         f"{min(len(q.xq), 50)} queries, at nprobe = 1, 4, 16, … (powers of four), nlist / 16 and nlist, the best of two runs; they follow the work, plus a "
         "fixed cost per list opened."
     )
@@ -150,7 +152,6 @@ st.download_button("Download the table (CSV)", buf.getvalue(), file_name="nlist_
 
 if best is not None:
     st.subheader(f"The choice written out: nlist = {best.nlist:,}, nprobe = {best.nprobe}")
-    metric = "l2"  # the indexes on this page are built with squared L2 distances
     tabs = st.tabs(["FAISS", "pgvector", "Milvus", "Rebuild this exact index"])
     tabs[0].code(export.faiss_snippet(best.nlist, best.nprobe, ds.d, metric), language="python")
     tabs[1].code(export.pgvector_snippet(best.nlist, best.nprobe, metric), language="sql")
@@ -187,7 +188,7 @@ if best is not None:
     if state.widget("ch_cmp", st.toggle, "Train the three samples and compare"):
         out = []
         for mpc in (39, 256, 0):
-            gkey = practice.grid_key(best.nlist, {"ch_mpc": mpc})
+            gkey = practice.grid_key(best.nlist, metric, {"ch_mpc": mpc})
             tr = practice.training(ds, gkey, SAMPLE_WORDS[mpc])
             s = ivfcore.size_stats(tr.km.sizes)
             out.append({"trained on": SAMPLE_WORDS[mpc], "rows trained": tr.km.n_train,
