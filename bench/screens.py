@@ -144,6 +144,7 @@ VIEWS = [
     ("failures-shapes", None, _tab("Non-spherical clusters")),
     ("pq", "IVF-PQ vs IVF-Flat", None),
     ("worksheet", "Worksheet", _reveal_all),
+    ("choose", "Choose nlist", _reveal_all),  # with the three training samples compared
 ]
 
 

@@ -134,15 +134,20 @@ for c, (_, p) in zip(curves, points):
                      "ms per query (measured)": round(ms[int(pr)], 4) if int(pr) in ms else None,
                      "on the Pareto front": (c.nlist, int(pr)) in front_keys})
 st.subheader("Where the rules of thumb land")
-rule_rows = [("pgvector: lists = rows/1000 (√rows above 1M), probes = √lists", pg)]
-rule_rows += [(f"nlist = {ch.nlist:,}, first nprobe = nlist/16", ch) for ch in first]
-st.dataframe([{"rule": name, "nlist": ch.nlist, "nprobe": ch.nprobe, f"recall@{k}": round(ch.recall, 3),
-               "distance computations": round(ch.work),
+rule_rows = [("pgvector", pg)] + [("nprobe = nlist / 16", ch) for ch in first]
+rule_table = [{"rule": name, "nlist": ch.nlist, "nprobe": ch.nprobe, f"recall@{k}": round(ch.recall, 3),
+               "work": round(ch.work),
                f"nprobe for {target:.2f}": per[ch.nlist].nprobe if per[ch.nlist] else None,
-               f"computations for {target:.2f}": round(per[ch.nlist].work) if per[ch.nlist] else None}
-              for name, ch in rule_rows], hide_index=True)
+               f"work for {target:.2f}": round(per[ch.nlist].work) if per[ch.nlist] else None}
+              for name, ch in rule_rows]
+st.dataframe(rule_table, hide_index=True, column_config=practice.localized(rule_table))
+st.caption(
+    "pgvector's rule: lists = rows / 1000 up to 1M rows (√rows above), probes = √lists. "
+    f"Work: distance computations per query (nlist centroids + vectors scanned); the last two "
+    f"columns give the smallest nprobe of that nlist reaching recall {target:.2f} and its work."
+)
 with st.expander(f"Every (nlist, nprobe) measured ({len(rows):,} rows)"):
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(rows, hide_index=True, column_config=practice.localized(rows))
 buf = io.StringIO()
 buf.write(",".join(rows[0]) + "\n")
 for r in rows:
@@ -153,9 +158,9 @@ st.download_button("Download the table (CSV)", buf.getvalue(), file_name="nlist_
 if best is not None:
     st.subheader(f"The choice written out: nlist = {best.nlist:,}, nprobe = {best.nprobe}")
     tabs = st.tabs(["FAISS", "pgvector", "Milvus", "Rebuild this exact index"])
-    tabs[0].code(export.faiss_snippet(best.nlist, best.nprobe, ds.d, metric), language="python")
-    tabs[1].code(export.pgvector_snippet(best.nlist, best.nprobe, metric), language="sql")
-    tabs[2].code(export.milvus_snippet(best.nlist, best.nprobe, metric), language="python")
+    tabs[0].code(export.faiss_snippet(best.nlist, best.nprobe, ds.d, metric), language=None)  # plain: the highlighter's colours fail contrast
+    tabs[1].code(export.pgvector_snippet(best.nlist, best.nprobe, metric), language=None)
+    tabs[2].code(export.milvus_snippet(best.nlist, best.nprobe, metric), language=None)
     with tabs[3]:
         centroids = trainings[best.nlist].km.centroids
         st.markdown(
@@ -192,11 +197,11 @@ if best is not None:
             tr = practice.training(ds, gkey, SAMPLE_WORDS[mpc])
             s = ivfcore.size_stats(tr.km.sizes)
             out.append({"trained on": SAMPLE_WORDS[mpc], "rows trained": tr.km.n_train,
-                        "training time (s)": round(tr.seconds, 2), "inertia (all rows)": f"{tr.km.inertia:,.6g}",
+                        "time (s)": round(tr.seconds, 2), "inertia, all rows": practice.inertia_text(tr.km.inertia),
                         "imbalance factor": round(s.imbalance_factor, 3),
-                        f"recall@{k}, nprobe {best.nprobe}": round(practice.sample_recall(
+                        f"recall@{k}": round(practice.sample_recall(
                             ds, gkey, n_queries, k, best.nprobe, q, tr.km.centroids), 4)})
-        st.dataframe(out, hide_index=True)
+        st.dataframe(out, hide_index=True, column_config=practice.localized(out))
         same = [r["trained on"] for r in out if r["rows trained"] == n]
         st.caption(
             "Sampled rows are drawn at random (seed of the Train page) from all "

@@ -21,6 +21,12 @@ def test_the_metric_is_the_datasets_else_l2(glove):
     assert practice.current_metric(ivfcore.make_dataset("blobs", n=500, d=4)) == "l2"
 
 
+def test_inertia_reads_without_exponents():
+    assert practice.inertia_text(12837212.4) == "12,837,212"
+    assert practice.inertia_text(65147.83) == "65,147.8"
+    assert practice.inertia_text(0.0123456789) == "0.0123457"
+
+
 def _grid(ds, metric, nlist=24, n_queries=40, k=10):
     gkey = cache.GridKey(nlist, "random", "reinit", 5, 1e-4, 0, 39, metric)
     q = cache.choose_queries(SPEC, n_queries, k, metric, ds.x, ds.groups)

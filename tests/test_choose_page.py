@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import ivfcore
 from ivfcore import tuning
+from ui import practice
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
@@ -75,7 +76,7 @@ def test_sample_comparison_equals_the_engine():
     assert list(table["rows trained"]) == [min(5000, 39 * nlist), min(5000, 256 * nlist), 5000]
     for row, mpc in zip(table.itertuples(index=False), (39, 256, None)):
         sw, km, _ = _engine_curve(ds, nlist, 200, 10, 10, [nprobe], mpc=mpc)
-        assert row[3] == f"{km.inertia:,.6g}"
+        assert row[3] == practice.inertia_text(km.inertia) and "e+" not in row[3]
         assert row[4] == round(ivfcore.size_stats(km.sizes).imbalance_factor, 3)
         assert row[5] == round(float(sw.recall[0]), 4)
 
