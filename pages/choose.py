@@ -193,7 +193,7 @@ if best is not None:
     if state.widget("ch_cmp", st.toggle, "Train the three samples and compare"):
         out = []
         for mpc in (39, 256, 0):
-            gkey = practice.grid_key(best.nlist, metric, {"ch_mpc": mpc})
+            gkey = practice.grid_key(best.nlist, metric, n, {"ch_mpc": mpc})
             tr = practice.training(ds, gkey, SAMPLE_WORDS[mpc])
             s = ivfcore.size_stats(tr.km.sizes)
             out.append({"trained on": SAMPLE_WORDS[mpc], "rows trained": tr.km.n_train,
@@ -207,6 +207,6 @@ if best is not None:
             "Sampled rows are drawn at random (seed of the Train page) from all "
             f"{n:,} vectors, the held-out queries included, as the grid's trainings are. "
             + (f"{' and '.join(same)} train on the same {n:,} rows here (the sample would not be "
-               "smaller than the data). " if len(same) > 1 else "")
+               "smaller than the data): one training, shown twice. " if len(same) > 1 else "")
             + "Times are measured once, when each training first ran on this server."
         )

@@ -41,11 +41,16 @@ def inertia_text(inertia):
     return f"{inertia:,.0f}" if abs(inertia) >= 1e5 else f"{inertia:,.6g}"
 
 
-def grid_key(nlist, metric, overrides=None):
-    """The grid training key (:class:`ui.cache.GridKey`) of ``nlist`` with the learner's settings."""
+def grid_key(nlist, metric, n, overrides=None):
+    """The grid training key (:class:`ui.cache.GridKey`) of ``nlist`` with the learner's settings.
+
+    A sample as large as the data (``mpc * nlist >= n``) is no sample: such keys say 0 (every
+    row), so the trainings they name are one training, computed and cached once.
+    """
     v = {**state.values(), **(overrides or {})}
+    mpc = 0 if rows_trained(n, nlist, v["ch_mpc"]) == n else v["ch_mpc"]
     return cache.GridKey(int(nlist), v["init"], v["empty"], v["ch_iter"], float(v["tol"]),
-                         v["train_seed"], v["ch_mpc"], metric)
+                         v["train_seed"], mpc, metric)
 
 
 def rows_trained(n, nlist, mpc):
@@ -98,7 +103,7 @@ def grid(ds, nlists, n_queries, k, q, rules, metric):
     out = []
     for i, nlist in enumerate(nlists):
         label = f"nlist {i + 1} of {len(nlists)}"
-        gkey = grid_key(nlist, metric)
+        gkey = grid_key(nlist, metric, len(ds.x))
         tr = training(ds, gkey, label, slot)
         must = must_probes(int(nlist), rules)
         point = cache.cached_grid_point(spec, gkey, n_queries, k, must)
