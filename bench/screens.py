@@ -160,6 +160,7 @@ VIEWS = [
     ("failures-shapes", None, _tab("Non-spherical clusters")),
     ("pq", "IVF-PQ vs IVF-Flat", None),
     ("worksheet", "Worksheet", _reveal_all),
+    ("choose", "Choose nlist", _reveal_all),  # with the three training samples compared
     ("aging", "An index that ages", None),
     ("filtered", "Filtered search", None),
 ]

@@ -192,7 +192,7 @@ def recall_curve(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     :meth:`IVFIndex.count_within` with :meth:`IVFIndex.tie_bounds`; its recall at nprobe p is
     ``min(n_true, c_p) / k`` with ``c_p`` the count in its p nearest lists.
     """
-    xq = as_vectors(xq, "xq", dtype=index.xb.dtype)
+    xq = index.prepare_queries(xq)  # as the index compares them (unit rows under "cosine")
     k = as_count(k, "k", low=1)
     kk = min(k, index.ntotal)
     nprobes = nprobe_grid(index.nlist) if nprobes is None else nprobes

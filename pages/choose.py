@@ -54,8 +54,10 @@ with st.expander("How each nlist is trained"):
 rules = tuning.rules(n)
 own = state.get("nlist")
 nlists = tuning.nlist_grid(n, extra=[own, rules.pgvector_lists] + ([extra] if extra else []))
-q = practice.queries(ds, n_queries, k)
-points = practice.grid(ds, nlists, n_queries, k, q, rules)
+metric = practice.current_metric(ds)
+metric_words = practice.METRIC_WORDS[metric]
+q = practice.queries(ds, n_queries, k, metric)
+points = practice.grid(ds, nlists, n_queries, k, q, rules, metric)
 curves = [p.curve for _, p in points]
 trainings = {int(c.nlist): tr for c, (tr, _) in zip(curves, points)}
 k = curves[0].k
@@ -91,7 +93,7 @@ st.plotly_chart(figs.recall_vs_work(curves, front, best, target, marks, own,
 faiss_range = [int(v) for v in nlists if rules.faiss_low <= v <= rules.faiss_high]
 st.caption(
     f"{len(q.xq)} queries held out of the index ({fmt.weighting(ds.group_names, q.shares)}), "
-    f"searched against {q.keep.size:,} indexed vectors at every nprobe from 1 to "
+    f"searched against {q.keep.size:,} indexed vectors ({metric_words}) at every nprobe from 1 to "
     f"{min(64, int(nlists.max()))}, then in growing steps up to nlist. The dashed line is the Pareto "
     "front: no pair on the grid gets more recall for less work. FAISS suggests nlist from "
     f"4√n = {rules.faiss_low:,} to 16√n = {rules.faiss_high:,}"
@@ -116,7 +118,7 @@ if reach:
         f"but every query first compares itself with **all** nlist centroids. At nlist = "
         f"{big:,} that alone is {big:,} computations ({big / reach[big].work:.0%} of its work at "
         f"recall {target:.2f}): past a point the centroid part grows faster than the scan "
-        "shrinks. Times are measured once on this server over "
+        "shrinks. Times are measured once on this server, on one thread, over "
         f"{min(len(q.xq), 50)} queries, at nprobe = 1, 4, 16, … (powers of four), nlist / 16 and nlist, the best of two runs; they follow the work, plus a "
         "fixed cost per list opened."
     )
@@ -132,15 +134,20 @@ for c, (_, p) in zip(curves, points):
                      "ms per query (measured)": round(ms[int(pr)], 4) if int(pr) in ms else None,
                      "on the Pareto front": (c.nlist, int(pr)) in front_keys})
 st.subheader("Where the rules of thumb land")
-rule_rows = [("pgvector: lists = rows/1000 (√rows above 1M), probes = √lists", pg)]
-rule_rows += [(f"nlist = {ch.nlist:,}, first nprobe = nlist/16", ch) for ch in first]
-st.dataframe([{"rule": name, "nlist": ch.nlist, "nprobe": ch.nprobe, f"recall@{k}": round(ch.recall, 3),
-               "distance computations": round(ch.work),
+rule_rows = [("pgvector", pg)] + [("nprobe = nlist / 16", ch) for ch in first]
+rule_table = [{"rule": name, "nlist": ch.nlist, "nprobe": ch.nprobe, f"recall@{k}": round(ch.recall, 3),
+               "work": round(ch.work),
                f"nprobe for {target:.2f}": per[ch.nlist].nprobe if per[ch.nlist] else None,
-               f"computations for {target:.2f}": round(per[ch.nlist].work) if per[ch.nlist] else None}
-              for name, ch in rule_rows], hide_index=True)
+               f"work for {target:.2f}": round(per[ch.nlist].work) if per[ch.nlist] else None}
+              for name, ch in rule_rows]
+st.dataframe(rule_table, hide_index=True, column_config=practice.localized(rule_table))
+st.caption(
+    "pgvector's rule: lists = rows / 1000 up to 1M rows (√rows above), probes = √lists. "
+    f"Work: distance computations per query (nlist centroids + vectors scanned); the last two "
+    f"columns give the smallest nprobe of that nlist reaching recall {target:.2f} and its work."
+)
 with st.expander(f"Every (nlist, nprobe) measured ({len(rows):,} rows)"):
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(rows, hide_index=True, column_config=practice.localized(rows))
 buf = io.StringIO()
 buf.write(",".join(rows[0]) + "\n")
 for r in rows:
@@ -150,11 +157,10 @@ st.download_button("Download the table (CSV)", buf.getvalue(), file_name="nlist_
 
 if best is not None:
     st.subheader(f"The choice written out: nlist = {best.nlist:,}, nprobe = {best.nprobe}")
-    metric = "l2"  # the indexes on this page are built with squared L2 distances
     tabs = st.tabs(["FAISS", "pgvector", "Milvus", "Rebuild this exact index"])
-    tabs[0].code(export.faiss_snippet(best.nlist, best.nprobe, ds.d, metric), language="python")
-    tabs[1].code(export.pgvector_snippet(best.nlist, best.nprobe, metric), language="sql")
-    tabs[2].code(export.milvus_snippet(best.nlist, best.nprobe, metric), language="python")
+    tabs[0].code(export.faiss_snippet(best.nlist, best.nprobe, ds.d, metric), language=None)  # plain: the highlighter's colours fail contrast
+    tabs[1].code(export.pgvector_snippet(best.nlist, best.nprobe, metric), language=None)
+    tabs[2].code(export.milvus_snippet(best.nlist, best.nprobe, metric), language=None)
     with tabs[3]:
         centroids = trainings[best.nlist].km.centroids
         st.markdown(
@@ -187,20 +193,20 @@ if best is not None:
     if state.widget("ch_cmp", st.toggle, "Train the three samples and compare"):
         out = []
         for mpc in (39, 256, 0):
-            gkey = practice.grid_key(best.nlist, {"ch_mpc": mpc})
+            gkey = practice.grid_key(best.nlist, metric, n, {"ch_mpc": mpc})
             tr = practice.training(ds, gkey, SAMPLE_WORDS[mpc])
             s = ivfcore.size_stats(tr.km.sizes)
             out.append({"trained on": SAMPLE_WORDS[mpc], "rows trained": tr.km.n_train,
-                        "training time (s)": round(tr.seconds, 2), "inertia (all rows)": f"{tr.km.inertia:,.6g}",
+                        "time (s)": round(tr.seconds, 2), "inertia, all rows": practice.inertia_text(tr.km.inertia),
                         "imbalance factor": round(s.imbalance_factor, 3),
-                        f"recall@{k}, nprobe {best.nprobe}": round(practice.sample_recall(
+                        f"recall@{k}": round(practice.sample_recall(
                             ds, gkey, n_queries, k, best.nprobe, q, tr.km.centroids), 4)})
-        st.dataframe(out, hide_index=True)
+        st.dataframe(out, hide_index=True, column_config=practice.localized(out))
         same = [r["trained on"] for r in out if r["rows trained"] == n]
         st.caption(
             "Sampled rows are drawn at random (seed of the Train page) from all "
             f"{n:,} vectors, the held-out queries included, as the grid's trainings are. "
             + (f"{' and '.join(same)} train on the same {n:,} rows here (the sample would not be "
-               "smaller than the data). " if len(same) > 1 else "")
+               "smaller than the data): one training, shown twice. " if len(same) > 1 else "")
             + "Times are measured once, when each training first ran on this server."
         )

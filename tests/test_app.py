@@ -12,7 +12,7 @@ from ui.settings import EXERCISE_PRESET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
 PAGES = ["pages/dataset.py", "pages/train.py", "pages/sizes.py", "pages/search.py",
-         "pages/recall.py", "pages/exercise.py", "pages/failures.py", "pages/pq.py"]
+         "pages/recall.py", "pages/exercise.py", "pages/failures.py", "pages/pq.py", "pages/choose.py"]
 
 
 def _app(query=None):
@@ -64,7 +64,9 @@ def test_every_page_runs_with_the_exercise_preset():
     at = _app()
     at.button[0].click().run()  # the preset button
     assert at.session_state["_settings"]["kind"] == "exercise"
-    _set(at, max_iter=6)  # the preset's data and 100 lists; fewer iterations keep this fast
+    # the preset's data and 100 lists; fewer iterations (and, on the Choose page, one per nlist
+    # and 50 queries, as in tests/test_choose_page.py) keep this fast
+    _set(at, max_iter=6, ch_iter=1, ch_q=50)
     for page in PAGES:
         _visit(at, page)
         assert not at.error

@@ -54,3 +54,39 @@ def test_faiss_script_rebuilds_the_index_and_returns_our_ids(tmp_path, nlist, np
     theirs = np.load(tmp_path / "ids.npy")
     np.testing.assert_array_equal(theirs, ours)
     assert run.stdout.splitlines()[0] == " ".join(map(str, ours[0]))
+
+
+@pytest.mark.parametrize("metric", ["ip", "cosine"])
+def test_faiss_script_rebuilds_an_inner_product_index_and_returns_our_ids(tmp_path, metric):
+    # GloVe's words are meant for cosine; "ip" uses the raw vectors (long vectors win)
+    pytest.importorskip("faiss")
+    words = ivfcore.make_dataset("glove", n=6000).x
+    xb, xq = np.ascontiguousarray(words[:5000]), np.ascontiguousarray(words[5000:5200])
+    nlist, nprobe = 40, 3
+    km = ivfcore.train_kmeans(xb, nlist, seed=1, max_iter=10, max_points_per_centroid=39, metric=metric)
+    ours = ivfcore.build_ivf(xb, km.centroids, metric=metric).search(xq, k=10, nprobe=nprobe).ids
+    script = export.faiss_script(nlist, nprobe, xb.shape[1], k=10, metric=metric)
+    assert "faiss.METRIC_INNER_PRODUCT" in script and "IndexFlatIP" in script
+    assert ("COSINE = True" in script) == (metric == "cosine")
+    (tmp_path / export.VECTORS_NAME).write_bytes(export.npy_bytes(xb))
+    (tmp_path / export.CENTROIDS_NAME).write_bytes(export.npy_bytes(km.centroids))
+    np.save(tmp_path / "queries.npy", xq)
+    (tmp_path / export.SCRIPT_NAME).write_text(script)
+    run = subprocess.run(
+        [sys.executable, export.SCRIPT_NAME, export.VECTORS_NAME, export.CENTROIDS_NAME,
+         "queries.npy", "--out", "ids.npy"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "ids.npy"), ours)
+
+
+def test_snippets_for_cosine_name_every_systems_cosine():
+    assert "vector_cosine_ops" in export.pgvector_snippet(40, 3, "cosine")
+    assert "ORDER BY embedding <=> $1" in export.pgvector_snippet(40, 3, "cosine")
+    mv = export.milvus_snippet(40, 3, "cosine")  # the index and the search both name it
+    assert 'metric_type="COSINE"' in mv and '"metric_type": "COSINE"' in mv
+    py = export.faiss_snippet(40, 3, 50, "cosine")
+    assert "faiss.IndexFlatIP(d)" in py and "faiss.METRIC_INNER_PRODUCT" in py
+    assert py.index("faiss.normalize_L2(xb)") < py.index("index.train(xb)")

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -318,8 +319,18 @@ def box_start(spec, k, _x):
 
 
 # --- Choose nlist and nprobe ------------------------------------------------------------------
-# A grid training key: (nlist, init, empty, max_iter, tol, train_seed, max_points_per_centroid);
-# max_points_per_centroid = 0 trains on every row.
+class GridKey(NamedTuple):
+    """What one training of the Choose page's grid depends on (besides the dataset spec)."""
+
+    nlist: int
+    init: str
+    empty: str
+    max_iter: int
+    tol: float
+    seed: int
+    mpc: int  # max_points_per_centroid; 0 trains on every row
+    metric: str  # ivfcore.METRICS: k-means, the lists and the exact neighbours all use it
+
 
 TIMED_QUERIES = 50  # queries timed per nprobe (the measured milliseconds); the recall uses all
 
@@ -370,25 +381,28 @@ def cached_grid_training(spec, gkey):
 
 def grid_training(spec, gkey, _x, progress=None):
     """k-means for one grid key (no history kept: only the centroids and labels are needed)."""
-    nlist, init, empty, max_iter, tol, seed, mpc = gkey
+    g = GridKey(*gkey)
 
     def compute():
         t0 = time.perf_counter()
-        km = ivfcore.train_kmeans(_x, nlist, init=init, empty=empty, max_iter=max_iter, tol=tol,
-                                  seed=seed, record_history=False, callback=progress,
-                                  max_points_per_centroid=mpc or None)
+        km = ivfcore.train_kmeans(_x, g.nlist, init=g.init, empty=g.empty, max_iter=g.max_iter,
+                                  tol=g.tol, seed=g.seed, record_history=False, callback=progress,
+                                  max_points_per_centroid=g.mpc or None, metric=g.metric)
         return GridTraining(km, time.perf_counter() - t0)
 
     return _grid_trainings().get_or_compute((spec, gkey), compute)
 
 
 @st.cache_resource(max_entries=6, show_spinner="Holding queries out and finding their exact neighbours…")
-def choose_queries(spec, n_queries, k, _x, _groups):
-    """About ``n_queries`` held out in all, split evenly over the groups (see :class:`ChooseQueries`)."""
+def choose_queries(spec, n_queries, k, metric, _x, _groups):
+    """About ``n_queries`` held out in all, split evenly over the groups (see :class:`ChooseQueries`).
+
+    Their exact neighbours (by ``metric``) are found once and shared by every nlist of the grid.
+    """
     n_groups = len(np.unique(_groups))
     keep, qids = ivfcore.holdout_split(len(_x), max(1, -(-n_queries // n_groups)), seed=0, groups=_groups)
     xq = _x[qids]
-    true_d, true_ids = ivfcore.brute_force_knn(_x[keep], xq, min(k, len(keep)))
+    true_d, true_ids = ivfcore.brute_force_knn(_x[keep], xq, min(k, len(keep)), metric=metric)
     return ChooseQueries(keep=keep, query_ids=qids, xq=xq,
                          weights=ivfcore.share_weights(_groups[qids], _groups),
                          true_ids=true_ids, true_distances=true_d,
@@ -411,7 +425,7 @@ def grid_point(spec, gkey, n_queries, k, must, _x, _q, _centroids):
     only the curve is kept (six exercise indexes would hold 600 MB).
     """
     def compute():
-        index = ivfcore.build_ivf(_x[_q.keep], _centroids)
+        index = ivfcore.build_ivf(_x[_q.keep], _centroids, metric=GridKey(*gkey).metric)
         nprobes = tuning.nprobe_grid(index.nlist, must=must)
         curve = tuning.recall_curve(index, _q.xq, k=k, nprobes=nprobes, true_ids=_q.true_ids,
                                     true_distances=_q.true_distances, weights=_q.weights)
@@ -426,7 +440,7 @@ def grid_point(spec, gkey, n_queries, k, must, _x, _q, _centroids):
 @st.cache_resource(max_entries=24, show_spinner="Searching the held-out queries…")
 def sample_recall(spec, gkey, n_queries, k, nprobe, _x, _q, _centroids):
     """Recall@k of the held-out queries at one nprobe, for the index of one training."""
-    index = ivfcore.build_ivf(_x[_q.keep], _centroids)
+    index = ivfcore.build_ivf(_x[_q.keep], _centroids, metric=GridKey(*gkey).metric)
     curve = tuning.recall_curve(index, _q.xq, k=k, nprobes=[nprobe], true_ids=_q.true_ids,
                                 true_distances=_q.true_distances, weights=_q.weights)
     return float(curve.recall[0])

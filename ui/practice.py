@@ -11,12 +11,46 @@ from ivfcore import tuning
 
 from . import cache, state
 from .current import shown_errors
+from .threads import one_blas_thread
+
+#: How the page says what "nearest" means for each metric.
+METRIC_WORDS = {"l2": "nearest by squared L2 distance", "ip": "nearest by largest inner product",
+                "cosine": "nearest by cosine similarity"}
 
 
-def grid_key(nlist, overrides=None):
-    """The grid training key of ``nlist`` with the learner's training settings and the page's own."""
+def current_metric(ds):
+    """The metric of the Choose page's indexes, exact neighbours and exports (one of ivfcore.METRICS).
+
+    The one place it is read: the dataset's own metric (GloVe: "cosine"), else squared L2.
+    """
+    return ds.metric or "l2"
+
+
+def localized(rows):
+    """Column settings that show each whole-number column of ``rows`` with thousands separators."""
+    def whole_number(v):
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    whole = [name for name in rows[0] if any(whole_number(r[name]) for r in rows)
+             and all(r[name] is None or whole_number(r[name]) for r in rows)]
+    return {name: st.column_config.NumberColumn(format="localized") for name in whole}
+
+
+def inertia_text(inertia):
+    """An inertia as a learner reads it: 12,837,212 rather than 1.28372e+07; 6 digits below."""
+    return f"{inertia:,.0f}" if abs(inertia) >= 1e5 else f"{inertia:,.6g}"
+
+
+def grid_key(nlist, metric, n, overrides=None):
+    """The grid training key (:class:`ui.cache.GridKey`) of ``nlist`` with the learner's settings.
+
+    A sample as large as the data (``mpc * nlist >= n``) is no sample: such keys say 0 (every
+    row), so the trainings they name are one training, computed and cached once.
+    """
     v = {**state.values(), **(overrides or {})}
-    return (int(nlist), v["init"], v["empty"], v["ch_iter"], float(v["tol"]), v["train_seed"], v["ch_mpc"])
+    mpc = 0 if rows_trained(n, nlist, v["ch_mpc"]) == n else v["ch_mpc"]
+    return cache.GridKey(int(nlist), v["init"], v["empty"], v["ch_iter"], float(v["tol"]),
+                         v["train_seed"], mpc, metric)
 
 
 def rows_trained(n, nlist, mpc):
@@ -30,8 +64,8 @@ def training(ds, gkey, label, slot=None):
     done = cache.cached_grid_training(spec, gkey)
     if done is not None:
         return done
-    nlist, mpc = gkey[0], gkey[-1]
-    rows = rows_trained(len(ds.x), nlist, mpc)
+    nlist = gkey.nlist
+    rows = rows_trained(len(ds.x), nlist, gkey.mpc)
     what = (f"{label}: training k-means, nlist = {nlist:,} on "
             + (f"{rows:,} sampled rows" if rows < len(ds.x) else f"all {rows:,} rows"))
     where = slot if slot is not None else st
@@ -42,15 +76,16 @@ def training(ds, gkey, label, slot=None):
                      text=f"{what}: iteration {step.iteration} of at most {total}")
 
     try:
-        with shown_errors():
+        with shown_errors(), one_blas_thread():
             return cache.grid_training(spec, gkey, ds.x, progress)
     finally:
         bar.empty()
 
 
-def queries(ds, n_queries, k):
-    with shown_errors():
-        return cache.choose_queries(state.spec(), n_queries, k, ds.x, ds.groups)
+def queries(ds, n_queries, k, metric):
+    """The held-out queries and their exact neighbours (:class:`ui.cache.ChooseQueries`)."""
+    with shown_errors(), one_blas_thread():
+        return cache.choose_queries(state.spec(), n_queries, k, metric, ds.x, ds.groups)
 
 
 def must_probes(nlist, rules):
@@ -61,14 +96,14 @@ def must_probes(nlist, rules):
     return tuple(sorted(must))
 
 
-def grid(ds, nlists, n_queries, k, q, rules):
+def grid(ds, nlists, n_queries, k, q, rules, metric):
     """(GridTraining, GridPoint) for each nlist, computed once per setting on the server."""
     spec = state.spec()
     slot = st.empty()
     out = []
     for i, nlist in enumerate(nlists):
         label = f"nlist {i + 1} of {len(nlists)}"
-        gkey = grid_key(nlist)
+        gkey = grid_key(nlist, metric, len(ds.x))
         tr = training(ds, gkey, label, slot)
         must = must_probes(int(nlist), rules)
         point = cache.cached_grid_point(spec, gkey, n_queries, k, must)
@@ -77,7 +112,7 @@ def grid(ds, nlists, n_queries, k, q, rules):
                                 text=f"{label}: nlist = {int(nlist):,}, building the lists and "
                                      f"searching {len(q.xq)} held-out queries at every nprobe…")
             try:
-                with shown_errors():
+                with shown_errors(), one_blas_thread():
                     point = cache.grid_point(spec, gkey, n_queries, k, must, ds.x, q, tr.km.centroids)
             finally:
                 bar.empty()
@@ -88,5 +123,5 @@ def grid(ds, nlists, n_queries, k, q, rules):
 
 def sample_recall(ds, gkey, n_queries, k, nprobe, q, centroids):
     """Recall@k at one nprobe for the index of one training (the sampling comparison)."""
-    with shown_errors():
+    with shown_errors(), one_blas_thread():
         return cache.sample_recall(state.spec(), gkey, n_queries, k, nprobe, ds.x, q, centroids)
