@@ -5,7 +5,7 @@ import streamlit as st
 
 import ivfcore
 from ivfcore import tuning
-from ui import boot, current, export, fmt, practice, state
+from ui import boot, controls, current, export, fmt, practice, show, state, tables
 from ui import figures_practice as figs
 from ui.settings import CHOOSE_QUERIES, CHOOSE_SAMPLES
 
@@ -15,7 +15,7 @@ SAMPLE_WORDS = {39: "39 per list (FAISS's warning)", 256: "256 per list (FAISS's
 MAX_VECTORS_DOWNLOAD = 64 * 2**20  # bytes of the dataset offered as vectors.npy
 
 st.title(":material/tune: Choose nlist and nprobe")
-st.markdown(
+show.explain(
     "Rules of thumb give a first nlist; then nprobe is raised until recall is good enough. "
     "This page measures instead, on your data: it trains an index for each nlist around the "
     "usual rules (√n/4, √n/2, √n, 4√n and 16√n, at most n/39 so every list gets 39 vectors, "
@@ -25,7 +25,7 @@ st.markdown(
 )
 ds = current.dataset()
 n = len(ds.x)
-c = st.columns(4)
+c = st.columns(5)
 with c[0]:
     target = state.widget("ch_target", st.slider, "Target recall@k", min_value=0.5, max_value=0.99, step=0.01)
 with c[1]:
@@ -35,6 +35,7 @@ with c[2]:
 with c[3]:
     extra = state.widget("ch_extra", st.number_input, "Another nlist (0: none)", min_value=0,
                          max_value=4096, help="Add one more nlist to the grid.")
+controls.metric_control(c[4])
 with st.expander("How each nlist is trained"):
     e = st.columns(2)
     with e[0]:
@@ -88,7 +89,7 @@ pg = at(rules.pgvector_lists, rules.pgvector_probes)
 first = [at(c.nlist, tuning.Rules.first_nprobe(c.nlist)) for c in curves]
 marks = [(f"pgvector: lists = {pg.nlist:,}, probes = {pg.nprobe}", [pg], "diamond"),
          ("first nprobe = nlist / 16", first, "circle")]
-st.plotly_chart(figs.recall_vs_work(curves, front, best, target, marks, own,
+show.chart(figs.recall_vs_work(curves, front, best, target, marks, own,
                                     f"Recall@{k} against work, every nprobe of every nlist"), key="ch_work")
 faiss_range = [int(v) for v in nlists if rules.faiss_low <= v <= rules.faiss_high]
 st.caption(
@@ -103,13 +104,13 @@ st.caption(
 )
 
 left, right = st.columns(2)
-left.plotly_chart(figs.work_split(per, target, own, f"Work at recall {target:.2f}: the centroids "
-                                  "are work too"), key="ch_split")
+show.chart(figs.work_split(per, target, own, f"Work at recall {target:.2f}: the centroids "
+                                  "are work too"), key="ch_split", where=left)
 timed = []
 for c, (_, p) in zip(curves, points):
     timed.append((c.nlist, p.timed_nprobes, c.recall[np.searchsorted(c.nprobes, p.timed_nprobes)],
                   p.ms_per_query))
-right.plotly_chart(figs.time_vs_recall(timed, own, "Measured time per query"), key="ch_ms")
+show.chart(figs.time_vs_recall(timed, own, "Measured time per query"), key="ch_ms", where=right)
 reach = {nl: ch for nl, ch in per.items() if ch is not None}
 if reach:
     big = max(reach)
@@ -140,14 +141,14 @@ rule_table = [{"rule": name, "nlist": ch.nlist, "nprobe": ch.nprobe, f"recall@{k
                f"nprobe for {target:.2f}": per[ch.nlist].nprobe if per[ch.nlist] else None,
                f"work for {target:.2f}": round(per[ch.nlist].work) if per[ch.nlist] else None}
               for name, ch in rule_rows]
-st.dataframe(rule_table, hide_index=True, column_config=practice.localized(rule_table))
+tables.table(rule_table, hide_index=True, column_config=practice.localized(rule_table))
 st.caption(
     "pgvector's rule: lists = rows / 1000 up to 1M rows (√rows above), probes = √lists. "
     f"Work: distance computations per query (nlist centroids + vectors scanned); the last two "
     f"columns give the smallest nprobe of that nlist reaching recall {target:.2f} and its work."
 )
 with st.expander(f"Every (nlist, nprobe) measured ({len(rows):,} rows)"):
-    st.dataframe(rows, hide_index=True, column_config=practice.localized(rows))
+    tables.table(rows, hide_index=True, column_config=practice.localized(rows))
 buf = io.StringIO()
 buf.write(",".join(rows[0]) + "\n")
 for r in rows:
@@ -201,7 +202,7 @@ if best is not None:
                         "imbalance factor": round(s.imbalance_factor, 3),
                         f"recall@{k}": round(practice.sample_recall(
                             ds, gkey, n_queries, k, best.nprobe, q, tr.km.centroids), 4)})
-        st.dataframe(out, hide_index=True, column_config=practice.localized(out))
+        tables.table(out, hide_index=True, column_config=practice.localized(out))
         same = [r["trained on"] for r in out if r["rows trained"] == n]
         st.caption(
             "Sampled rows are drawn at random (seed of the Train page) from all "

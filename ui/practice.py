@@ -21,9 +21,10 @@ METRIC_WORDS = {"l2": "nearest by squared L2 distance", "ip": "nearest by larges
 def current_metric(ds):
     """The metric of the Choose page's indexes, exact neighbours and exports (one of ivfcore.METRICS).
 
-    The one place it is read: the dataset's own metric (GloVe: "cosine"), else squared L2.
+    The one place it is read: the learner's metric setting (``auto``: the data's own, e.g.
+    GloVe's cosine, else squared L2), as on the Train, Search and Recall pages.
     """
-    return ds.metric or "l2"
+    return state.metric()
 
 
 def localized(rows):
