@@ -227,7 +227,7 @@ def _agree(pg):
              "topk": re.search(r"k = (\d+)", side).group(1)}
     assert {n: query.get(n, [d])[0] for n, d in (("nprobe", "1"), ("topk", "10"))} == shown, (pg.url, side)
     if "/search" in pg.url:
-        sliders = _live(pg, "input[@type='range']")
+        sliders = pg.get_by_role("slider")
         values = {sliders.nth(i).get_attribute("aria-label"): sliders.nth(i).input_value()
                   for i in range(sliders.count())}
         assert values.get("nprobe (lists to open)") == shown["nprobe"], values
@@ -244,7 +244,8 @@ def _live(pg, xpath_test):
 
 
 def _arrows(pg, slider_name, key, times):
-    slider = _live(pg, f"input[@type='range' and @aria-label='{slider_name}']").first
+    slider = _live(pg, f"input[@type='range' and @aria-label='{slider_name}']")
+    slider = (slider if slider.count() else pg.get_by_role("slider", name=slider_name)).first
     slider.focus()
     for _ in range(times):
         slider.press(key)
