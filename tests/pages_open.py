@@ -32,6 +32,23 @@ def open_link(url, timeout=300):
     return at
 
 
+def app(query=None, page=None, timeout=240):
+    """A fresh session with ``query`` in the URL (on ``page``, a page file, if given), run once."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for k, v in (query or {}).items():
+        at.query_params[k] = str(v)
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def url_of(at):
+    """The session's URL query as a plain dict of strings."""
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+
+
 def notices(at):
     """The notice naming values of the link that were not used (empty when every value was)."""
     return [w.value for w in at.warning if "could not be used" in w.value]

@@ -7,33 +7,15 @@ import re
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui import cache, state
 from ui.settings import SETTINGS
 from ui.uploads import UploadStore
 
+from pages_open import app as _app, notices as _notices, url_of as _url
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
-
-
-def _app(query=None, page=None):
-    at = AppTest.from_file(APP, default_timeout=240)
-    for k, v in (query or {}).items():
-        at.query_params[k] = str(v)
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _url(at):
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
-
-
-def _notices(at):
-    return [w.value for w in at.warning if "could not be used" in w.value]
 
 
 # ------------------------------------------------------------------ 7. bad values

@@ -12,11 +12,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import ivfcore
 from ui import file_queries, uploads
 from ui.uploads import Extras, Part, UploadStore, combined_digest
+
+from pages_open import app as _app, url_of as _url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BAD = os.path.join(ROOT, "tests", "bad_inputs")
@@ -62,21 +63,6 @@ def sift():
 
 def _as_browser(monkeypatch, token):
     monkeypatch.setattr("ui.browser.cookie_token", lambda: token)
-
-
-def _app(query=None, page=None):
-    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=180)
-    for k, v in (query or {}).items():
-        at.query_params[k] = str(v)
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _url(at):
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
 
 
 def _upload_app():
