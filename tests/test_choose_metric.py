@@ -16,9 +16,19 @@ def glove():
     return ivfcore.make_dataset("glove", n=3000)
 
 
-def test_the_metric_is_the_datasets_else_l2(glove):
-    assert practice.current_metric(glove) == "cosine"
-    assert practice.current_metric(ivfcore.make_dataset("blobs", n=500, d=4)) == "l2"
+@pytest.mark.parametrize("query, used", [
+    ({"kind": "glove", "glove.n": "1000"}, "cosine"),  # auto: the data's own metric
+    ({"kind": "glove", "glove.n": "1000", "metric": "l2"}, "l2"),  # the learner's choice
+    ({}, "l2"),  # generated data has none of its own
+])
+def test_the_page_uses_the_metric_setting(query, used, monkeypatch):
+    from pages_open import app
+
+    seen = []
+    real = practice.queries
+    monkeypatch.setattr(practice, "queries", lambda ds, n_q, k, metric: seen.append(metric) or real(ds, n_q, k, metric))
+    app({**query, "ch_q": "50", "ch_iter": "1"}, page="pages/choose.py", timeout=300)
+    assert seen == [used]
 
 
 def test_inertia_reads_without_exponents():
