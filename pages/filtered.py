@@ -126,7 +126,7 @@ sel_runs = runs_all[: len(SELECTIVITIES)]
 names = list(runs)
 show.chart(figures_practice.by_selectivity(
     SELECTIVITIES, {n: [float(r[n].recall.mean()) for r in sel_runs] for n in names},
-    f"recall@{k} against exact filtered search", "Recall as the filter narrows (random category)",
+    f"recall@{k}", "Recall as the filter narrows (random category)",
     y_range=[0, 1.05]), key="ft_recall", where=right)
 left2, right2 = st.columns(2)
 show.chart(figures_practice.by_selectivity(
@@ -134,7 +134,7 @@ show.chart(figures_practice.by_selectivity(
     "results returned (mean)", "Results returned as the filter narrows", k=k), key="ft_count", where=left2)
 show.chart(figures_practice.by_selectivity(
     SELECTIVITIES, {n: [float(r[n].distance_computations.mean()) for r in sel_runs] for n in names},
-    "distance computations per query (mean)", "Work as the filter narrows"), key="ft_work", where=right2)
+    "distance computations / query", "Work as the filter narrows (mean per query)"), key="ft_work", where=right2)
 st.caption(
     f"Recall counts a returned vector when it is as near as the k-th nearest *matching* vector "
     f"(brute force over the matching vectors only; ties count alike); a query with fewer than "

@@ -227,9 +227,14 @@ def _agree(pg):
              "topk": re.search(r"k = (\d+)", side).group(1)}
     assert {n: query.get(n, [d])[0] for n, d in (("nprobe", "1"), ("topk", "10"))} == shown, (pg.url, side)
     if "/search" in pg.url:
-        sliders = pg.get_by_role("slider")
-        values = {sliders.nth(i).get_attribute("aria-label"): sliders.nth(i).input_value()
-                  for i in range(sliders.count())}
+        values = {}
+        for _ in range(20):  # a rerun the URL rewrite starts may still be drawing the sliders
+            sliders = pg.get_by_role("slider")
+            values = {sliders.nth(i).get_attribute("aria-label"): sliders.nth(i).input_value()
+                      for i in range(sliders.count())}
+            if {"nprobe (lists to open)", "k (neighbours to return)"} <= set(values):
+                break
+            _idle(pg)
         assert values.get("nprobe (lists to open)") == shown["nprobe"], values
         assert values.get("k (neighbours to return)") == shown["topk"], values
         title = _chart_js(pg, "gd.layout.title.text")

@@ -116,7 +116,7 @@ def test_aging_page_numbers_equal_the_engine_and_rebuild_shows_the_retrained_one
     deltas = {mm.label: mm.proto.delta for mm in at.metric}
     assert deltas["Imbalance factor"] == f"rebuilt: {r.imbalance_factor:.2f}"
     assert deltas["Health check"] == f"rebuilt: {r.check:.3f}"
-    assert at.query_params["ag_rebuild"] in ("True", ["True"])  # the link reproduces the rebuilt view
+    assert at.query_params["ag_rebuild"] in ("1", ["1"])  # the link reproduces the rebuilt view
 
 
 def test_pq_page_reports_refine_recall_and_memory():
