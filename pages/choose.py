@@ -25,7 +25,7 @@ show.explain(
 )
 ds = current.dataset()
 n = len(ds.x)
-c = st.columns(5)
+c = st.columns(4)
 with c[0]:
     target = state.widget("ch_target", st.slider, "Target recall@k", min_value=0.5, max_value=0.99, step=0.01)
 with c[1]:
@@ -35,9 +35,9 @@ with c[2]:
 with c[3]:
     extra = state.widget("ch_extra", st.number_input, "Another nlist (0: none)", min_value=0,
                          max_value=4096, help="Add one more nlist to the grid.")
-controls.metric_control(c[4])
-with st.expander("How each nlist is trained"):
-    e = st.columns(2)
+with st.expander("How each nlist is trained, and the metric"):
+    e = st.columns(3)
+    controls.metric_control(e[2])
     with e[0]:
         state.widget("ch_iter", st.number_input, "k-means iterations", min_value=1, max_value=100,
                      help="FAISS trains an IVF index with 10.")
