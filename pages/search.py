@@ -15,7 +15,7 @@ show.explain(
 )
 
 ds = current.dataset()
-metric = controls.metric_control(st.columns(3)[0])
+metric = controls.metric_control(st.columns(2)[0])
 index = current.index()
 controls.search_controls(index.nlist)
 value = results.value_label(metric)

@@ -6,7 +6,7 @@ import ivfcore
 
 from . import fmt, query, state
 from .upload_box import upload_box
-from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, METRIC_LABELS, SETTINGS, SHAPES
+from .settings import EXERCISE_PRESET, KIND_LABELS, KIND_PARAMS, SETTINGS, SHAPES
 
 INIT_HELP = ("random: nlist distinct data vectors, as the chapter does. k-means++: each next "
              "centroid drawn with probability proportional to its squared distance from the "
@@ -86,7 +86,10 @@ def training_controls():
                      help="Stop when the centroids move less than this in total (Frobenius norm).")
     with c[5]:
         state.widget("train_seed", st.number_input, "Training seed", min_value=0, step=1)
-    metric_control(st.columns(3)[0])
+    metric_control(st.columns(2)[0])
+
+
+SHORT_METRIC = {"l2": "L2", "ip": "inner product", "cosine": "cosine"}
 
 
 def metric_control(where=None):
@@ -97,8 +100,8 @@ def metric_control(where=None):
     """
     own = state.own_metric() or "l2"
 
-    def label(m):
-        return f"{METRIC_LABELS[m]} (the data's own)" if m == own else METRIC_LABELS[m]
+    def label(m):  # short: a selectbox clips its text (no ellipsis) in a third of 1024 px
+        return f"{SHORT_METRIC[m]} (data's own)" if m == own else SHORT_METRIC[m]
 
     with where if where is not None else st.container():
         state.widget("metric", st.selectbox, "Metric", auto=own, options=list(ivfcore.METRICS),
