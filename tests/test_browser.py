@@ -232,9 +232,11 @@ def _agree(pg):
             sliders = pg.get_by_role("slider")
             values = {sliders.nth(i).get_attribute("aria-label"): sliders.nth(i).input_value()
                       for i in range(sliders.count())}
-            if {"nprobe (lists to open)", "k (neighbours to return)"} <= set(values):
+            if ({"nprobe (lists to open)", "k (neighbours to return)"} <= set(values)
+                    and pg.locator(".js-plotly-plot").count()):
                 break
             _idle(pg)
+        pg.wait_for_selector(".js-plotly-plot", timeout=60_000)
         assert values.get("nprobe (lists to open)") == shown["nprobe"], values
         assert values.get("k (neighbours to return)") == shown["topk"], values
         title = _chart_js(pg, "gd.layout.title.text")
