@@ -141,14 +141,14 @@ rule_table = [{"rule": name, "nlist": ch.nlist, "nprobe": ch.nprobe, f"recall@{k
                f"nprobe for {target:.2f}": per[ch.nlist].nprobe if per[ch.nlist] else None,
                f"work for {target:.2f}": round(per[ch.nlist].work) if per[ch.nlist] else None}
               for name, ch in rule_rows]
-tables.table(rule_table, hide_index=True, column_config=practice.localized(rule_table))
+tables.table(rule_table, hide_index=True)
 st.caption(
     "pgvector's rule: lists = rows / 1000 up to 1M rows (√rows above), probes = √lists. "
     f"Work: distance computations per query (nlist centroids + vectors scanned); the last two "
     f"columns give the smallest nprobe of that nlist reaching recall {target:.2f} and its work."
 )
 with st.expander(f"Every (nlist, nprobe) measured ({len(rows):,} rows)"):
-    tables.table(rows, hide_index=True, column_config=practice.localized(rows))
+    tables.table(rows, hide_index=True)
 buf = io.StringIO()
 buf.write(",".join(rows[0]) + "\n")
 for r in rows:
@@ -202,7 +202,7 @@ if best is not None:
                         "imbalance factor": round(s.imbalance_factor, 3),
                         f"recall@{k}": round(practice.sample_recall(
                             ds, gkey, n_queries, k, best.nprobe, q, tr.km.centroids), 4)})
-        tables.table(out, hide_index=True, column_config=practice.localized(out))
+        tables.table(out, hide_index=True)
         same = [r["trained on"] for r in out if r["rows trained"] == n]
         st.caption(
             "Sampled rows are drawn at random (seed of the Train page) from all "

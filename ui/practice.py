@@ -27,16 +27,6 @@ def current_metric(ds):
     return state.metric()
 
 
-def localized(rows):
-    """Column settings that show each whole-number column of ``rows`` with thousands separators."""
-    def whole_number(v):
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    whole = [name for name in rows[0] if any(whole_number(r[name]) for r in rows)
-             and all(r[name] is None or whole_number(r[name]) for r in rows)]
-    return {name: st.column_config.NumberColumn(format="localized") for name in whole}
-
-
 def inertia_text(inertia):
     """An inertia as a learner reads it: 12,837,212 rather than 1.28372e+07; 6 digits below."""
     return f"{inertia:,.0f}" if abs(inertia) >= 1e5 else f"{inertia:,.6g}"

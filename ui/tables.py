@@ -20,7 +20,8 @@ def _whole_number_columns(data):
     out = []
     for name, values in columns.items():
         values = list(np.asarray(values, dtype=object).ravel())
-        if values and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
+        whole = [isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values]
+        if any(whole) and all(w or v is None for w, v in zip(whole, values)):  # None: an empty cell
             out.append(name)
     return out
 
