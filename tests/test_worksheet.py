@@ -135,3 +135,21 @@ def test_html_escapes_every_text():
     out = worksheet.to_html(ws, key=True)
     assert "<b>x</b>" not in out and "<script>" not in out and "<i>7</i>" not in out
     assert "Is &lt;b&gt;x&lt;/b&gt; &amp; y?" in out and "a &lt; b" in out
+
+
+def test_setup_names_the_metric_and_answers_use_it():
+    """Under metric=cosine the sheet says so, and the candidate count is the cosine index's."""
+    at = open_link(_url(seed=0, ws_key="1", metric="cosine"))
+    assert not at.exception and not at.error and not notices(at)
+    setup = " ".join(c.value for c in at.caption if c.value.startswith("Data:"))
+    assert "metric cosine" in setup
+    questions, answers = _questions_and_answers(at)
+    ds = ivfcore.make_dataset("imbalanced", seed=0, n=N, d=D, dense_fraction=0.9,
+                              dense_spread=0.5, sparse_scale=10.0)
+    km = ivfcore.train_kmeans(ds.x, NLIST, init="random", empty="reinit", max_iter=50, tol=1e-4, seed=0,
+                              metric="cosine")
+    index = ivfcore.build_ivf(ds.x, km.centroids, metric="cosine")
+    qid = int(re.search(r"data vector (\d+) ", questions[3]).group(1))
+    tr = index.trace(ds.x[qid], k=K, nprobe=NPROBE, exclude_id=qid)
+    assert answers[3] == f"{tr.n_candidates:,}"
+    assert answers[0] == str(km.n_iter)

@@ -14,7 +14,7 @@ import numpy as np
 import ivfcore
 
 from . import links
-from .settings import KIND_LABELS, KIND_PARAMS
+from .settings import KIND_LABELS, KIND_PARAMS, METRIC_LABELS
 
 #: The recall a query must reach in the "smallest nprobe" question.
 TARGET_RECALL = 0.9
@@ -67,8 +67,11 @@ def recall_nprobe(values, nprobes, recall, nlist):
     return inner[int(rng.integers(len(inner)))]
 
 
-def describe(values, n, d):
-    """The setup in one line (no text from a file: an upload is named as such)."""
+def describe(values, n, d, metric="l2"):
+    """The setup in one line (no text from a file: an upload is named as such).
+
+    ``metric`` is the one the index and the answers use (the setting "auto" resolved).
+    """
     kind = values["kind"]
     data = KIND_LABELS[kind]
     if kind not in ("upload", "digits"):
@@ -79,7 +82,7 @@ def describe(values, n, d):
         data += " (" + ", ".join(params) + ")"
     return (f"Data: {data}; {n:,} vectors in {d} dimensions. Index: nlist = {values['nlist']}, "
             f"{values['init']} initialisation, empty lists: {values['empty']}, training seed "
-            f"{values['train_seed']}. Search: k = {values['topk']}.")
+            f"{values['train_seed']}, metric {METRIC_LABELS[metric]}. Search: k = {values['topk']}.")
 
 
 def recall_text(r):
@@ -143,7 +146,7 @@ def build(values, ds, km, index, held_out):
                  f"the first table under \"The numbers behind the curves\": row A, nprobe {p}",
                  values, recall_text(recall)),
     ]
-    return Worksheet(setup=describe(values, ds.n, ds.d), query_id=qid, questions=tuple(qs))
+    return Worksheet(setup=describe(values, ds.n, ds.d, index.metric), query_id=qid, questions=tuple(qs))
 
 
 # ------------------------------------------------------------------------------ documents
