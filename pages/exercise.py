@@ -15,7 +15,7 @@ show.explain(
     "below is computed live from the data; make a prediction before you reveal each answer."
 )
 st.info("This page always uses the exercise's own settings (seed 0, 100 lists, up to 50 "
-        "iterations), whatever the other pages are set to.")
+        "iterations, Euclidean distance), whatever the other pages are set to.")
 
 SPEC = dataset_spec({**state.values(), **EXERCISE_PRESET})
 NLIST, K = 100, 10
