@@ -44,6 +44,19 @@ def numpy_blas_kernel():
     return None
 
 
+def _native_kernel():
+    """numpy's OpenBLAS kernel in a fresh process without ``OPENBLAS_CORETYPE``, or None."""
+    env = {k: v for k, v in os.environ.items() if k != CORETYPE}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", "from bench.common import numpy_blas_kernel; print(numpy_blas_kernel() or '')"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
 def ensure_coretype(argv):
     """Run the whole benchmark with ``OPENBLAS_CORETYPE`` = numpy's OpenBLAS kernel.
 
@@ -57,6 +70,8 @@ def ensure_coretype(argv):
     """
     kernel = numpy_blas_kernel()
     value = os.environ.get(CORETYPE)
+    if value is not None and os.environ.get(_SET_BY_BENCH) != value:
+        kernel = _native_kernel()  # numpy's OpenBLAS obeys the user's value too: ask a clean process
     if value is None and kernel is not None:
         env = dict(os.environ, **{CORETYPE: kernel, _SET_BY_BENCH: kernel})
         sys.stdout.flush()
