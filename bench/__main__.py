@@ -72,7 +72,7 @@ def main(argv=None):
     coretype = ensure_coretype(argv)  # may re-execute this process with OPENBLAS_CORETYPE set
     cfg = dict(QUICK if args.quick else FULL)
     if args.rounds:
-        cfg["rounds"] = cfg["search_rounds"] = args.rounds
+        cfg["rounds"] = cfg["search_rounds"] = cfg["pq_build_rounds"] = cfg["glove_exact_rounds"] = args.rounds
     GATE.budget = args.max_wait if args.max_wait is not None else (60.0 if args.quick else 600.0)
     started = time.perf_counter()
     info = machine_info(coretype)
@@ -110,7 +110,8 @@ def main(argv=None):
     elapsed = time.perf_counter() - started
     info["loadavg_end"] = os.getloadavg()
     print(f"\nResults ({x.shape[0]:,} x {x.shape[1]}, k={cfg['k']}; best of {cfg['rounds']} "
-          f"interleaved rounds, {cfg['search_rounds']} for search; {elapsed / 60:.1f} min; load average at the end "
+          f"interleaved rounds, {cfg['search_rounds']} for search, {cfg['pq_build_rounds']} for the IVF-PQ build, "
+          f"{cfg['glove_exact_rounds']} for GloVe exact search; {elapsed / 60:.1f} min; load average at the end "
           f"{', '.join(f'{v:.2f}' for v in info['loadavg_end'])}):\n")
     print(report.table())
     print("\nMachine and run:\n")
