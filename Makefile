@@ -22,9 +22,15 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
+# FAISS's bundled OpenBLAS gets the kernel numpy's OpenBLAS chose (OPENBLAS_CORETYPE, read when
+# the library loads), for the whole run; a value the user set, or a numpy without OpenBLAS, is
+# left alone. `python -m bench` alone does the same by re-executing itself.
 bench: $(VENV)/.dev
-	$(PY) -m bench
-	$(PY) -m bench.app_timing
+	@kernel=$$($(PY) -c 'from bench.common import numpy_blas_kernel; print(numpy_blas_kernel() or "")'); \
+	if [ -z "$${OPENBLAS_CORETYPE+set}" ] && [ -n "$$kernel" ]; then \
+		export OPENBLAS_CORETYPE="$$kernel" IVFLAB_BENCH_SET_CORETYPE="$$kernel"; fi; \
+	echo "make bench: OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE-(not set)} (numpy's OpenBLAS kernel: $${kernel:-none})"; \
+	$(PY) -m bench && $(PY) -m bench.app_timing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .numba_cache

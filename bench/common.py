@@ -1,4 +1,4 @@
-"""Shared pieces: seeds, interleaved timing, child processes for memory, the results table."""
+"""Shared pieces: seeds, FAISS's BLAS kernels, interleaved timing, child processes, the results table."""
 
 import json
 import os
@@ -18,6 +18,73 @@ SEED = 0
 def rng(purpose):
     """A Generator of its own for each purpose, all derived from SEED (no global state)."""
     return np.random.default_rng([SEED, zlib.crc32(purpose.encode())])
+
+
+# ---------------------------------------------------------------------------------------------
+# FAISS at its best: its bundled OpenBLAS on the kernels numpy's OpenBLAS chose
+
+CORETYPE = "OPENBLAS_CORETYPE"
+_SET_BY_BENCH = "IVFLAB_BENCH_SET_CORETYPE"  # marks a process the benchmark re-executed
+
+
+def numpy_blas_kernel():
+    """The kernel numpy's own OpenBLAS chose for this CPU (threadpoolctl's "architecture"), or None.
+
+    None where numpy's BLAS is not OpenBLAS (MKL, Accelerate, a reference BLAS) or does not
+    say. FAISS's bundled OpenBLAS (0.3.15 in faiss-cpu 1.x) is older and falls back to
+    Prescott kernels on CPUs it does not know, unless ``OPENBLAS_CORETYPE`` names one at load.
+    """
+    from threadpoolctl import threadpool_info
+
+    for pool in threadpool_info():
+        if pool["user_api"] == "blas" and "numpy" in pool["filepath"]:
+            if pool["internal_api"] == "openblas":
+                return pool.get("architecture") or None
+            return None
+    return None
+
+
+def _native_kernel():
+    """numpy's OpenBLAS kernel in a fresh process without ``OPENBLAS_CORETYPE``, or None."""
+    env = {k: v for k, v in os.environ.items() if k != CORETYPE}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", "from bench.common import numpy_blas_kernel; print(numpy_blas_kernel() or '')"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def ensure_coretype(argv):
+    """Run the whole benchmark with ``OPENBLAS_CORETYPE`` = numpy's OpenBLAS kernel.
+
+    OpenBLAS reads the variable once, when the library loads, so setting it from Python after
+    ``import faiss`` would do nothing; setting it before the import would still miss a library
+    loaded earlier. The one honest way is to re-execute this process with the variable in its
+    environment: then every library of this process and every child process (memory, UMAP)
+    loads with it. Left alone where the user already set it, or where numpy has no OpenBLAS
+    (nothing to copy). Returns the process's state as a dict (also when it does not re-exec):
+    ``numpy_kernel``, ``value`` (the variable, or None) and ``source`` (who set it, in words).
+    """
+    kernel = numpy_blas_kernel()
+    value = os.environ.get(CORETYPE)
+    if value is not None and os.environ.get(_SET_BY_BENCH) != value:
+        kernel = _native_kernel()  # numpy's OpenBLAS obeys the user's value too: ask a clean process
+    if value is None and kernel is not None:
+        env = dict(os.environ, **{CORETYPE: kernel, _SET_BY_BENCH: kernel})
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, "-m", "bench", *argv], env)
+    if value is None:
+        source = "not set: numpy's BLAS is not OpenBLAS (or names no kernel), nothing to copy"
+    elif os.environ.get(_SET_BY_BENCH) == value:
+        source = "set by the benchmark to numpy's OpenBLAS kernel, for the whole run"
+    elif kernel is not None and value.lower() != kernel.lower():
+        source = f"set by the user (left alone; numpy's OpenBLAS chose {kernel})"
+    else:
+        source = "set by the user (left alone)"
+    return {"numpy_kernel": kernel, "value": value, "source": source}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,6 +173,11 @@ def best_ratio(a, b):
     return min(a) / min(b)
 
 
+def faster_peer(times, peers):
+    """The peer (a key of ``times``) whose fastest round was the fastest of them."""
+    return min(peers, key=lambda name: best(times[name]))
+
+
 # ---------------------------------------------------------------------------------------------
 # Memory: each measurement in a fresh child process
 
@@ -154,16 +226,21 @@ def run_child(task, params, env=None, timeout=900):
 
 @dataclass
 class Target:
-    """A goal for one number: ``value >= limit`` (">="), ``value < limit`` ("<") or ``value <= limit`` ("<=")."""
+    """A goal for one number: ``value >= limit`` (">="), ``value < limit`` ("<"), ``value <= limit``
+    ("<=") or ``value == limit`` ("==", e.g. queries whose ids agree out of all queries)."""
 
     kind: str
     limit: float
     unit: str = ""
 
     def text(self):
+        if self.kind == "==":
+            return f"all {_num(self.limit)}{self.unit}"
         return f"{self.kind} {_num(self.limit)}{self.unit}"
 
     def status(self, value):
+        if self.kind == "==":
+            return "met" if value == self.limit else f"MISSED by {_num(abs(self.limit - value))}{self.unit}"
         if self.kind == ">=":
             if value >= self.limit:
                 return f"met ({value / self.limit:.2f}x the target)"
@@ -250,8 +327,12 @@ def fmt_x(ratio):
 # The machine
 
 
-def machine_info():
-    """What the numbers were measured on: CPU, cores, BLAS, library versions, load."""
+def machine_info(coretype=None):
+    """What the numbers were measured on: CPU, cores, BLAS kernels, library versions, load.
+
+    ``coretype`` is :func:`ensure_coretype`'s answer; it is recorded with the kernels the
+    two OpenBLAS libraries actually loaded.
+    """
     import faiss  # noqa: F401  (loaded so threadpoolctl sees its BLAS and OpenMP)
     import scipy
     import sklearn
@@ -293,6 +374,50 @@ def machine_info():
             f"({faiss_blas.get('architecture', '?')} kernels)" if faiss_blas else "?"
         ),
         "openblas_env": openblas_env or "none set",
+        "coretype": dict(coretype or {}, faiss_kernel=faiss_blas.get("architecture") if faiss_blas else None),
         "versions": versions,
         "loadavg": os.getloadavg(),
     }
+
+
+def coretype_text(info):
+    """One line on ``OPENBLAS_CORETYPE``: its value, who set it, what each OpenBLAS loaded."""
+    ct = info.get("coretype") or {}
+    value = ct.get("value")
+    head = f"{CORETYPE}={value}" if value is not None else f"{CORETYPE} not set"
+    faiss_kernel = ct.get("faiss_kernel")
+    tail = f"; FAISS's OpenBLAS runs {faiss_kernel} kernels" if faiss_kernel else ""
+    if faiss_kernel and ct.get("numpy_kernel") and faiss_kernel.lower() != ct["numpy_kernel"].lower():
+        tail += f" (not numpy's {ct['numpy_kernel']}: FAISS is not at its best in this run)"
+    return f"{head} ({ct.get('source', '?')}){tail}"
+
+
+def git_commit():
+    """The short commit of the code measured (with '+changes' for a dirty tree), or '?'."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return (head or "?") + (" + uncommitted changes" if dirty else "")
+
+
+def machine_table(info, command, gate):
+    """The "Machine and run" table of docs/benchmarks.md, in Markdown, for this run."""
+    load = info["loadavg"]
+    end = info.get("loadavg_end", load)
+    rows = [
+        ("command", f"`{command}`"),
+        ("date", f"{info['date']} (code of commit {info.get('commit', '?')})"),
+        ("CPU", f"{info['cpu']} (as `/proc/cpuinfo` names it), `nproc` = {info['nproc']}"
+                + (f", {info['affinity']} usable" if info["affinity"] != info["nproc"] else "")),
+        ("memory", f"{info['mem_gb']} GB"),
+        ("numpy BLAS (threadpoolctl)", info["numpy_blas"]),
+        ("FAISS BLAS (threadpoolctl)", info["faiss_blas"]),
+        (f"`{CORETYPE}`", coretype_text(info)),
+        ("versions", ", ".join(f"{k} {v}" for k, v in info["versions"].items())),
+        ("load", f"{gate.summary()}; load average {load[0]:.1f} at the start, {end[0]:.1f} at the end"),
+    ]
+    return "\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows])

@@ -1,5 +1,8 @@
 """Section 1: k-means training, ivfcore against the chapter's naive code, scikit-learn and FAISS.
 
+The target is a ratio to the faster of the two peers that run the same method (scikit-learn's
+``KMeans(algorithm="lloyd")`` and ``faiss.Kmeans``), whichever it is in this run.
+
 All methods start from the same initial centroids (k random data rows) and run a fixed number
 of Lloyd iterations (tol=0), so they do the same work and end at (nearly) the same centroids.
 """
@@ -11,10 +14,10 @@ import numpy as np
 import ivfcore
 
 from .common import (
-    SEED, Target, best, best_ratio, fmt_mb, fmt_ms, fmt_s, fmt_x, interleaved, rng, run_child,
+    SEED, Target, best, best_ratio, faster_peer, fmt_mb, fmt_ms, fmt_s, fmt_x, interleaved, rng, run_child,
 )
 
-TIME_TARGET = Target("<=", 1.2, "x")  # ivfcore's time per iteration / FAISS's (stretch: <= 1)
+TIME_TARGET = Target("<=", 1.0, "x")  # ivfcore's time per iteration / the faster peer's (issue #15)
 MEMORY_TARGET = Target("<", 200.0, " MB")  # ivfcore's peak memory on top of the data
 
 
@@ -129,16 +132,20 @@ def run(report, x, c0, data_dir, cfg):
     per_iter = {name: [t / iters[name] for t in ts] for name, ts in times.items()}
     per_iter["naive"] = [t * scale for t in per_iter["naive"]]  # linear in n: extrapolated to n
     ms = {name: best(v) for name, v in per_iter.items()}
-    ref = f"FAISS {fmt_ms(ms['faiss'])}"
+    peer = faster_peer(per_iter, ("sklearn", "faiss"))
+    other = "faiss" if peer == "sklearn" else "sklearn"
+    label = {"sklearn": "scikit-learn", "faiss": "FAISS"}
+    ref = f"faster peer: {label[peer]} {fmt_ms(ms[peer])}"
     report.raw["kmeans"] = {"per_iter_s": per_iter, "iterations": iters, "n": n, "k": k,
-                            "naive_rows": naive_rows}
+                            "naive_rows": naive_rows, "faster_peer": peer}
 
-    ratio = best_ratio(per_iter["ivfcore"], per_iter["faiss"])
+    ratio = best_ratio(per_iter["ivfcore"], per_iter[peer])
     report.add(sec, f"k-means time per iteration: {NAMES['ivfcore']}", fmt_ms(ms["ivfcore"]), ref,
-               fmt_x(ratio) + " FAISS's time", target=TIME_TARGET, target_value=round(ratio, 2))
-    report.add(sec, f"k-means time per iteration: {NAMES['sklearn']}", fmt_ms(ms["sklearn"]), ref,
-               fmt_x(best_ratio(per_iter["sklearn"], per_iter["faiss"])) + " FAISS's time")
-    report.add(sec, f"k-means time per iteration: {NAMES['faiss']}", fmt_ms(ms["faiss"]))
+               fmt_x(ratio) + f" {label[peer]}'s time", target=TIME_TARGET, target_value=round(ratio, 2))
+    report.add(sec, f"k-means time per iteration: {NAMES[peer]}", fmt_ms(ms[peer]))
+    report.add(sec, f"k-means time per iteration: {NAMES[other]}", fmt_ms(ms[other]), ref,
+               fmt_x(best_ratio(per_iter[other], per_iter[peer])) + f" {label[peer]}'s time")
+    ref = f"FAISS {fmt_ms(ms['faiss'])}"
     naive_measured = best(times["naive"]) / cfg["naive_iter"]
     report.add(sec, f"k-means time per iteration: {NAMES['naive']}, {naive_rows:,} rows, x{scale:g}",
                f"{fmt_ms(naive_measured)} -> {fmt_s(ms['naive'])} at n={n:,}", ref,
