@@ -220,3 +220,12 @@ def test_memoize_keys_on_the_arguments_without_underscore_and_spins_only_on_a_mi
     assert f("a", k=4, _x=[1]) == ("a", 4, 1)
     assert calls == [("a", 3), ("a", 4)] and spins == ["Working…", "Working…"]
     assert f.key("a", _x=None) == f.key("a", 3)
+
+
+def test_without_waiting_a_reservation_that_does_not_fit_is_refused_and_nothing_is_held():
+    cache, first, second = BudgetCache(4 * MB), object(), object()
+    assert cache.hold(first, "ds1", 3 * MB, wait=False)
+    assert not cache.hold(second, "ds2", 3 * MB, wait=False)
+    assert cache.reserved_bytes == 3 * MB
+    cache.release(first)
+    assert cache.hold(second, "ds2", 3 * MB, wait=False)

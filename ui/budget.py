@@ -266,13 +266,14 @@ class BudgetCache:
         return True
 
     # -- work in progress
-    def hold(self, owner, key, nbytes, extra=0):
+    def hold(self, owner, key, nbytes, extra=0, wait=True):
         """Reserve ``nbytes`` for work on ``key`` (shared by every owner holding the same key)
         plus ``extra`` bytes for ``owner`` alone, until :meth:`release_extra` / :meth:`release`.
 
         Waits until they fit beside the other reservations, evicting kept entries as needed;
         never waits when ``owner`` already holds something (no deadlock between two runs that
-        each hold one reservation) or when nothing else is reserved.
+        each hold one reservation) or when nothing else is reserved. ``wait=False``: returns
+        False at once instead of waiting (nothing reserved); True once reserved.
         """
         with self._cond:
             while True:
@@ -282,6 +283,8 @@ class BudgetCache:
                 if self.reserved_bytes + need <= self.max_bytes or holds_any or not self.reserved_bytes:
                     self._shrink(need)  # as far as it goes: alone, the work runs anyway
                     break
+                if not wait:
+                    return False
                 self._cond.wait(1.0)  # released reservations notify; the timeout is a safety net
             if held:
                 held[1].add(owner)
@@ -289,6 +292,7 @@ class BudgetCache:
                 self._holds[key] = [nbytes, {owner}]
             if extra:
                 self._extra[owner] = self._extra.get(owner, 0) + extra
+            return True
 
     def release_extra(self, owner):
         with self._cond:

@@ -90,8 +90,9 @@ def _reserve(spec, nbytes, key, peak):
         return None
     store = _store()
     extra = 0 if key in store else max(0, peak - WORK_FACTOR) * nbytes
-    with st.spinner("Waiting for memory: other learners' large datasets are being worked on…"):
-        store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra)
+    if not store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra, wait=False):
+        with st.spinner("Waiting for memory: other learners' large datasets are being worked on…"):
+            store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra)
     return owner
 
 
