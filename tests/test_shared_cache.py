@@ -52,3 +52,28 @@ def test_glove_views_cost_the_budget_nothing(store):
         pytest.skip(str(exc))
     assert budget.measure(ds.x, cache._process_wide_arrays())[0] == {}
     assert store.kept_bytes < 5000 * 50 * 4
+
+
+def test_a_dataset_evicted_while_a_finished_page_still_cycles_on_it_is_freed(store, monkeypatch):
+    """A page module's globals (with a function defined in it) form a cycle holding its dataset:
+    after eviction, the next large run frees it without waiting for Python's full collection."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(cache, "LARGE_BYTES", 2**20)
+    store.max_bytes = 12 * 2**20
+    first, second = ("uniform", 1, (("n", 10_000), ("d", 64))), ("uniform", 2, (("n", 10_000), ("d", 64)))
+    gc.disable()  # as a busy server with postScriptGC off: no automatic collection
+    try:
+        with cache.work_scope():
+            page = {"ds": cache.dataset(first)}
+            exec("def first_frame():\n    return ds", page)  # its __globals__ is the page's dict
+            alive = weakref.ref(page["ds"].x)
+        del page
+        assert alive() is not None  # only the cycle holds it now (and the cache)
+        with cache.work_scope():
+            cache.dataset(second)  # 2.4 MB x 4 (reservation + generator) evicts the first
+        assert cache.generated_dataset.key(first) not in store
+        assert alive() is None
+    finally:
+        gc.enable()

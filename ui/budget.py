@@ -294,6 +294,11 @@ class BudgetCache:
                 self._extra[owner] = self._extra.get(owner, 0) + extra
             return True
 
+    def holds(self, owner):
+        """Whether ``owner`` holds any reservation now."""
+        with self._cond:
+            return owner in self._extra or any(owner in h[1] for h in self._holds.values())
+
     def release_extra(self, owner):
         with self._cond:
             self._extra.pop(owner, None)

@@ -7,6 +7,7 @@ the memory that script runs reserve for large datasets (:func:`work_scope`, :fun
 """
 
 import contextlib
+import gc
 import os
 import threading
 import time
@@ -57,14 +58,36 @@ _run = threading.local()
 
 @contextlib.contextmanager
 def work_scope():
-    """Around one script run (``app.py``): memory it reserved for a large dataset is released at its end."""
+    """Around one script run (``app.py``): memory it reserved for a large dataset is released at its end.
+
+    When entries were evicted meanwhile, a run that reserved also collects cyclic garbage
+    (see :func:`_free_evicted`).
+    """
     owner, previous = object(), getattr(_run, "owner", None)
     _run.owner = owner
+    evictions = _store().evictions
     try:
         yield
     finally:
         _run.owner = previous
-        _store().release(owner)
+        store = _store()
+        held = store.holds(owner)
+        store.release(owner)
+        if held and store.evictions != evictions:
+            _free_evicted()
+
+
+def _free_evicted():
+    """Free evicted entries that only reference cycles still hold.
+
+    A page that defines a function (pages/train.py's ``first_frame``) leaves its module's
+    globals, its dataset among them, in a reference cycle when the run ends, and the server
+    skips the full collection after each run (``runner.postScriptGC = false``, for the
+    clicks' latency): an evicted 390 MB dataset stayed alive until Python's next full
+    collection (six of them at once in the first memory run). Collected only around runs on
+    large datasets that evicted something, so a class on one shared dataset never pays it.
+    """
+    gc.collect()
 
 
 def dataset_bytes(spec, upload=None):
@@ -90,9 +113,12 @@ def _reserve(spec, nbytes, key, peak):
         return None
     store = _store()
     extra = 0 if key in store else max(0, peak - WORK_FACTOR) * nbytes
+    evictions = store.evictions
     if not store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra, wait=False):
         with st.spinner("Waiting for memory: other learners' large datasets are being worked on…"):
             store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra)
+    if store.evictions != evictions:  # room was made: free it before the work allocates
+        _free_evicted()
     return owner
 
 
