@@ -12,7 +12,7 @@ if __name__ == "__main__":
 
     import streamlit as st
 
-    from ui import runlog, show, sidebar, state, style
+    from ui import cache, runlog, show, sidebar, state, style
 
     st.set_page_config(page_title="IVF Lab", page_icon=":material/hub:", layout="wide")
 
@@ -37,6 +37,7 @@ if __name__ == "__main__":
     presenting = show.presenting()
     st.set_page_config(initial_sidebar_state="collapsed" if presenting else "auto")
     style.apply(presenting)
-    with runlog.timed(page):
+    # cache.work_scope: memory this run reserves for a large dataset is released when it ends
+    with runlog.timed(page), cache.work_scope():
         sidebar.show()
         page.run()

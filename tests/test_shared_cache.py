@@ -1,46 +1,79 @@
-"""ui.cache._SharedLRU: the trainings cache every learner on a server shares."""
+"""ui.cache's shared caches: one byte budget for every learner on a server (logic: tests/test_budget.py)."""
 
-import threading
-import time
-
+import numpy as np
 import pytest
 
-from ui.cache import _SharedLRU
+from ui import budget, cache
 
 
-def test_two_learners_asking_at_once_compute_once():
-    lru, calls, out = _SharedLRU(max_entries=4), [], []
-
-    def compute():
-        calls.append(1)
-        time.sleep(0.2)
-        return "trained"
-
-    threads = [threading.Thread(target=lambda: out.append(lru.get_or_compute("k", compute))) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert out == ["trained", "trained"] and len(calls) == 1
+@pytest.fixture()
+def store(monkeypatch):
+    """A fresh budget of 64 MB in place of the server's."""
+    fresh = budget.BudgetCache(64 * 2**20, exempt=cache._process_wide_arrays)
+    monkeypatch.setattr(cache, "_store", lambda: fresh)
+    return fresh
 
 
-def test_a_failed_computation_leaves_nothing_behind_and_is_retried():
-    lru = _SharedLRU(max_entries=4)
+def test_a_second_learner_gets_the_same_object_without_recomputing(store):
+    spec = ("blobs", 0, (("n", 500), ("d", 4), ("centers", 3), ("spread", 1.0)))
+    ds = cache.generated_dataset(spec)
+    assert cache.generated_dataset(spec) is ds
+    tkey = (4, "random", "reinit", 10, 1e-4, 0)
+    km = cache.training(spec, tkey, ds.x)
+    assert cache.cached_training(spec, tkey) is km and cache.training(spec, tkey, ds.x) is km
+    # the dataset, the training and its history are all in the one budget
+    assert store.kept_bytes >= ds.x.nbytes + km.labels.nbytes
 
-    def bad():
-        raise ValueError("bad settings")
 
-    with pytest.raises(ValueError):
-        lru.get_or_compute("k", bad)
-    assert lru._key_locks == {} and lru.get("k") is None
-    assert lru.get_or_compute("k", lambda: 42) == 42
+def test_the_caches_share_one_budget_and_evict_the_least_recently_used(store):
+    specs = [("uniform", s, (("n", 20_000), ("d", 256))) for s in range(4)]  # 19.5 MB each
+    for spec in specs:
+        cache.generated_dataset(spec)
+    assert store.kept_bytes <= store.max_bytes
+    kept = [spec for spec in specs if cache.generated_dataset.key(spec) in store]
+    assert kept == specs[1:]  # the first (least recently used) went
 
 
-def test_least_recently_used_entry_goes_first():
-    lru = _SharedLRU(max_entries=2)
-    lru.get_or_compute("a", lambda: 1)
-    lru.get_or_compute("b", lambda: 2)
-    lru.get("a")  # a is now the most recent
-    lru.get_or_compute("c", lambda: 3)
-    assert lru.get("b") is None and lru.get("a") == 1 and lru.get("c") == 3
-    assert lru._key_locks == {}
+def test_a_large_dataset_reserves_its_work_until_the_run_ends(store, monkeypatch):
+    monkeypatch.setattr(cache, "LARGE_BYTES", 2**20)
+    spec = ("uniform", 7, (("n", 10_000), ("d", 64)))  # 2.4 MB
+    with cache.work_scope():
+        ds = cache.dataset(spec)
+        assert store.reserved_bytes == cache.WORK_FACTOR * ds.x.nbytes  # the generator's peak released
+    assert store.reserved_bytes == 0
+    with cache.work_scope():
+        assert cache.dataset(spec) is ds
+
+
+def test_glove_views_cost_the_budget_nothing(store):
+    try:
+        ds = cache.generated_dataset(("glove", 0, (("n", 5000),)))
+    except Exception as exc:  # noqa: BLE001 - the optional package is missing
+        pytest.skip(str(exc))
+    assert budget.measure(ds.x, cache._process_wide_arrays())[0] == {}
+    assert store.kept_bytes < 5000 * 50 * 4
+
+
+def test_a_dataset_evicted_while_a_finished_page_still_cycles_on_it_is_freed(store, monkeypatch):
+    """A page module's globals (with a function defined in it) form a cycle holding its dataset:
+    after eviction, the next large run frees it without waiting for Python's full collection."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(cache, "LARGE_BYTES", 2**20)
+    store.max_bytes = 12 * 2**20
+    first, second = ("uniform", 1, (("n", 10_000), ("d", 64))), ("uniform", 2, (("n", 10_000), ("d", 64)))
+    gc.disable()  # as a busy server with postScriptGC off: no automatic collection
+    try:
+        with cache.work_scope():
+            page = {"ds": cache.dataset(first)}
+            exec("def first_frame():\n    return ds", page)  # its __globals__ is the page's dict
+            alive = weakref.ref(page["ds"].x)
+        del page
+        assert alive() is not None  # only the cycle holds it now (and the cache)
+        with cache.work_scope():
+            cache.dataset(second)  # 2.4 MB x 4 (reservation + generator) evicts the first
+        assert cache.generated_dataset.key(first) not in store
+        assert alive() is None
+    finally:
+        gc.enable()

@@ -1,13 +1,16 @@
 """Heavy engine calls, cached by their parameters and shared by every learner on the server.
 
 Keys are small tuples of settings (never big arrays: those are passed as ``_underscore``
-arguments, which Streamlit does not hash). Every cache is bounded.
+arguments, which are not part of the key). Every cache lives in one byte budget
+(``IVFLAB_CACHE_MB``, default 2048; ``ui/budget.py``), least recently used out first, beside
+the memory that script runs reserve for large datasets (:func:`work_scope`, :func:`dataset`).
 """
 
+import contextlib
+import gc
 import os
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -17,24 +20,121 @@ import streamlit as st
 import ivfcore
 from ivfcore import tuning
 
-from . import figures, file_queries, metric_lesson, query, uploads, worker
+from . import budget, figures, file_queries, metric_lesson, query, uploads, worker
 
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 
 
-@st.cache_resource(max_entries=6, show_spinner="Generating the dataset…")
+def _process_wide_arrays():
+    """ids of arrays the process keeps anyway, which cost the cache nothing: GloVe's matrix and
+    words, loaded once (``ivfcore.datasets``), of which every GloVe dataset holds views."""
+    out = set()
+    for loader in (ivfcore.datasets.glove_vectors, ivfcore.datasets.glove_words):
+        if loader.cache_info().currsize:
+            out.add(id(budget._root(loader())))
+    return frozenset(out)
+
+
+@st.cache_resource
+def _store():
+    """The server's one byte-budgeted cache, shared by every learner (see ``ui/budget.py``)."""
+    return budget.BudgetCache(budget.max_bytes_from_env(), exempt=_process_wide_arrays)
+
+
+def shared(show_spinner=False):
+    """Like ``st.cache_resource(show_spinner=...)``, in the byte budget: same keys, same sharing."""
+    return budget.memoize(lambda: _store(), show_spinner, spinner=st.spinner)
+
+
+# --- work in progress on large datasets ------------------------------------------------------
+LARGE_BYTES = 16 * 2**20  # a run on a dataset at least this large reserves memory for its work
+WORK_FACTOR = 2  # the dataset and one structure as large derived from it (e.g. its index)
+# Peak memory while generating, as multiples of the dataset's bytes (measured at 200,000 x 512,
+# ru_maxrss less the interpreter's: float64 intermediates before the float32 result)
+GENERATE_PEAK = {"uniform": 3, "blobs": 4, "duplicates": 4, "manifold": 5, "imbalanced": 5}
+UPLOAD_PEAK = 3  # the file's bytes, what the reader builds from them, the float32 result
+_run = threading.local()
+
+
+@contextlib.contextmanager
+def work_scope():
+    """Around one script run (``app.py``): memory it reserved for a large dataset is released at its end.
+
+    When entries were evicted meanwhile, a run that reserved also collects cyclic garbage
+    (see :func:`_free_evicted`).
+    """
+    owner, previous = object(), getattr(_run, "owner", None)
+    _run.owner = owner
+    evictions = _store().evictions
+    try:
+        yield
+    finally:
+        _run.owner = previous
+        store = _store()
+        held = store.holds(owner)
+        store.release(owner)
+        if held and store.evictions != evictions:
+            _free_evicted()
+
+
+def _free_evicted():
+    """Free evicted entries that only reference cycles still hold.
+
+    A page that defines a function (pages/train.py's ``first_frame``) leaves its module's
+    globals, its dataset among them, in a reference cycle when the run ends, and the server
+    skips the full collection after each run (``runner.postScriptGC = false``, for the
+    clicks' latency): an evicted 390 MB dataset stayed alive until Python's next full
+    collection (six of them at once in the first memory run). Collected only around runs on
+    large datasets that evicted something, so a class on one shared dataset never pays it.
+    """
+    gc.collect()
+
+
+def dataset_bytes(spec, upload=None):
+    """Bytes of the vectors a spec will hold, known before making them (0: nothing to reserve).
+
+    GloVe datasets are views of the process's one matrix; an upload counts its file's size.
+    """
+    kind, _, params = spec
+    if kind == "upload":
+        return len(upload.data) if upload is not None else 0
+    if kind == "exercise":
+        return 100_000 * 128 * 4
+    p = dict(params)
+    if kind == "glove" or "n" not in p or "d" not in p:
+        return 0
+    return int(p["n"]) * int(p["d"]) * 4
+
+
+def _reserve(spec, nbytes, key, peak):
+    """Reserve the work of this run on a large dataset (waits, with a spinner, while others' work fills the budget)."""
+    owner = getattr(_run, "owner", None)
+    if owner is None or nbytes < LARGE_BYTES:
+        return None
+    store = _store()
+    extra = 0 if key in store else max(0, peak - WORK_FACTOR) * nbytes
+    evictions = store.evictions
+    if not store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra, wait=False):
+        with st.spinner("Waiting for memory: other learners' large datasets are being worked on…"):
+            store.hold(owner, ("dataset", spec), WORK_FACTOR * nbytes, extra)
+    if store.evictions != evictions:  # room was made: free it before the work allocates
+        _free_evicted()
+    return owner
+
+
+@shared(show_spinner="Generating the dataset…")
 def generated_dataset(spec):
     kind, seed, params = spec
     return ivfcore.make_dataset(kind, seed=seed, **dict(params))
 
 
-@st.cache_resource(max_entries=6, show_spinner="Reading your file…")
+@shared(show_spinner="Reading your file…")
 def uploaded_dataset(digest, filename, _data, _extras=uploads.NO_EXTRAS):
     """The Dataset of an upload; ``digest`` names the file with its extras (``uploads.combined_digest``)."""
     return uploads.load(uploads.Held(digest, filename, _data, _extras))
 
 
-@st.cache_resource(max_entries=16, show_spinner="Reading your file…")
+@shared(show_spinner="Reading your file…")
 def tried_upload(digest, filename, _held):
     """(Dataset, None) for an upload that loads, (None, the InputError's message) for one that does not.
 
@@ -46,13 +146,13 @@ def tried_upload(digest, filename, _held):
         return None, str(exc)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Reading the Parquet file's columns…")
+@shared(show_spinner="Reading the Parquet file's columns…")
 def parquet_columns(base_digest, filename, _data):
     """``ivfcore.parquet_columns`` of an uploaded Parquet file, read once per file."""
     return ivfcore.parquet_columns(_data, filename=filename)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@shared(show_spinner=False)
 def name_index(spec, _names):
     """{item name: its first row} for a dataset's ``item_names`` (words), built once per dataset."""
     n = len(_names)  # backwards, so a repeated name keeps its first row
@@ -75,54 +175,46 @@ def upload_store():
 
 
 def dataset(spec, upload=None):
-    """The Dataset a spec describes; ``upload`` is (digest, filename, bytes) for an upload."""
+    """The Dataset a spec describes; ``upload`` is (digest, filename, bytes) for an upload.
+
+    Inside :func:`work_scope`, a large dataset's work is reserved in the budget first: the
+    dataset and one structure as large (for the rest of the run), and while it is generated
+    its generator's peak.
+    """
     if spec[0] == "upload":
         upload = uploads.held(upload)
-        return uploaded_dataset(upload.digest, upload.filename, upload.data, upload.extras)
-    return generated_dataset(spec)
+        key = uploaded_dataset.key(upload.digest, upload.filename, upload.data, upload.extras)
+        owner = _reserve(spec, dataset_bytes(spec, upload), key, UPLOAD_PEAK)
+        try:
+            return uploaded_dataset(upload.digest, upload.filename, upload.data, upload.extras)
+        finally:
+            if owner is not None:
+                _store().release_extra(owner)
+    owner = _reserve(spec, dataset_bytes(spec), generated_dataset.key(spec), GENERATE_PEAK.get(spec[0], 5))
+    try:
+        return generated_dataset(spec)
+    finally:
+        if owner is not None:
+            _store().release_extra(owner)
 
 
 class _SharedLRU:
-    """A bounded map shared across sessions, computing each key once even when asked twice at once."""
+    """One shared cache's keys in the server's byte budget (:class:`ui.budget.BudgetCache`):
+    each key computed once even when several learners ask at once, least recently used out first."""
 
-    def __init__(self, max_entries):
-        self.max_entries = max_entries
-        self._items = OrderedDict()
-        self._lock = threading.Lock()
-        self._key_locks = {}
+    def __init__(self, name):
+        self.name = name
 
     def get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
+        return _store().get((self.name, key))
 
     def get_or_compute(self, key, compute):
-        hit = self.get(key)
-        if hit is not None:
-            return hit
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            hit = self.get(key)
-            if hit is not None:
-                return hit
-            try:
-                value = compute()
-                with self._lock:
-                    self._items[key] = value
-                    while len(self._items) > self.max_entries:
-                        self._items.popitem(last=False)
-                return value
-            finally:  # also when compute raises (bad settings): no lock left behind per key
-                with self._lock:
-                    self._key_locks.pop(key, None)
+        return _store().get_or_compute((self.name, key), compute)
 
 
 @st.cache_resource
 def _trainings():
-    return _SharedLRU(max_entries=12)
+    return _SharedLRU("trainings")
 
 
 def cached_training(spec, tkey):
@@ -147,19 +239,19 @@ def training(spec, tkey, _x, progress=None, _init=None):
     return _trainings().get_or_compute((spec, tkey), compute)
 
 
-@st.cache_resource(max_entries=12, show_spinner="Building the inverted lists…")
+@shared(show_spinner="Building the inverted lists…")
 def index(spec, tkey, _x, _centroids):
     return ivfcore.build_ivf(_x, _centroids, metric=metric_of(tkey))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(show_spinner=False)
 def projection(spec, method, _x):
     if method == "umap":
         return worker.run(ivfcore.fit_projection, _x, "umap", sample_size=DISPLAY_POINTS, seed=0)
     return ivfcore.fit_projection(_x, "pca", sample_size=DISPLAY_POINTS, seed=0)
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
+@shared(show_spinner=False)
 def centroid_paths(spec, tkey, method, _proj, _km):
     """2-D positions (steps, nlist, 2) of every iteration's centroids, placed in one call."""
     stacked = np.vstack([s.centroids for s in _km.history])
@@ -167,7 +259,7 @@ def centroid_paths(spec, tkey, method, _proj, _km):
     return xy.reshape(len(_km.history), _km.k, 2)
 
 
-@st.cache_resource(max_entries=12, show_spinner="Drawing every iteration…")
+@shared(show_spinner="Drawing every iteration…")
 def training_figure(spec, tkey, method, title, _proj, _km, _paths):
     """The whole animation, built once per settings and shared (plotly frames take a while)."""
     return figures.training_animation(_proj.points, _proj.sample_ids, _km.history, _paths, title)
@@ -205,7 +297,7 @@ class HeldOut:
 
 @st.cache_resource
 def _pq_indexes():
-    return _SharedLRU(max_entries=6)
+    return _SharedLRU("pq_indexes")
 
 
 def cached_pq_index(spec, tkey, n_queries, pq):
@@ -228,7 +320,7 @@ def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
 
 
-@st.cache_resource(max_entries=6, show_spinner="Decoding every vector to measure the error…")
+@shared(show_spinner="Decoding every vector to measure the error…")
 def pq_errors(spec, tkey, n_queries, m, nbits, _indexes):
     """Relative reconstruction error of each IVF-PQ index (by_residual -> share of the spread).
 
@@ -240,7 +332,7 @@ def pq_errors(spec, tkey, n_queries, m, nbits, _indexes):
     return {r: idx.reconstruction_error() / spread for r, idx in _indexes.items()}
 
 
-@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
+@shared(show_spinner="Sweeping nprobe over the held-out queries…")
 def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=None):
     """Recall, work and neighbour spread for queries held out of an index with these centroids.
 
@@ -266,7 +358,7 @@ def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=
     )
 
 
-@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over your file's queries…")
+@shared(show_spinner="Sweeping nprobe over your file's queries…")
 def file_held_out(spec, tkey, k, _ds, _centroids):
     """:class:`HeldOut` for the queries (and true neighbours) a learner's file brings.
 
@@ -286,7 +378,7 @@ def file_held_out(spec, tkey, k, _ds, _centroids):
     )
 
 
-@st.cache_resource(max_entries=6, show_spinner="Measuring how crowded each group is…")
+@shared(show_spinner="Measuring how crowded each group is…")
 def nearest_neighbour_distances(spec, per_group, _x, _groups):
     """Distance from sampled vectors of each group to their nearest other vector: (group -> array)."""
     rng = np.random.default_rng(0)
@@ -299,20 +391,20 @@ def nearest_neighbour_distances(spec, per_group, _x, _groups):
     return out
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@shared(show_spinner=False)
 def data_spread(spec, _x):
     """Per-dimension mean and std of a dataset (fresh random queries are drawn from them)."""
     return query.data_spread(_x)
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
+@shared(show_spinner=False)
 def centroid_groups(spec, tkey, _x, _groups, _centroids):
     """Generating group of the data vector nearest to each centroid (where the centroid sits)."""
     _, nearest_ids = ivfcore.brute_force_knn(_x, _centroids, 1, metric=metric_of(tkey))
     return _groups[nearest_ids[:, 0]]
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@shared(show_spinner=False)
 def box_start(spec, k, _x):
     """Initial centroids drawn uniformly from the data's bounding box (seed 0)."""
     return ivfcore.box_init(_x, k, seed=0)
@@ -371,7 +463,7 @@ class GridPoint:
 
 @st.cache_resource
 def _grid_trainings():
-    return _SharedLRU(max_entries=24)
+    return _SharedLRU("grid_trainings")
 
 
 def cached_grid_training(spec, gkey):
@@ -393,7 +485,7 @@ def grid_training(spec, gkey, _x, progress=None):
     return _grid_trainings().get_or_compute((spec, gkey), compute)
 
 
-@st.cache_resource(max_entries=6, show_spinner="Holding queries out and finding their exact neighbours…")
+@shared(show_spinner="Holding queries out and finding their exact neighbours…")
 def choose_queries(spec, n_queries, k, metric, _x, _groups):
     """About ``n_queries`` held out in all, split evenly over the groups (see :class:`ChooseQueries`).
 
@@ -411,7 +503,7 @@ def choose_queries(spec, n_queries, k, metric, _x, _groups):
 
 @st.cache_resource
 def _grid_points():
-    return _SharedLRU(max_entries=24)
+    return _SharedLRU("grid_points")
 
 
 def cached_grid_point(spec, gkey, n_queries, k, must):
@@ -437,7 +529,7 @@ def grid_point(spec, gkey, n_queries, k, must, _x, _q, _centroids):
     return _grid_points().get_or_compute((spec, gkey, n_queries, k, must), compute)
 
 
-@st.cache_resource(max_entries=24, show_spinner="Searching the held-out queries…")
+@shared(show_spinner="Searching the held-out queries…")
 def sample_recall(spec, gkey, n_queries, k, nprobe, _x, _q, _centroids):
     """Recall@k of the held-out queries at one nprobe, for the index of one training."""
     index = ivfcore.build_ivf(_x[_q.keep], _centroids, metric=GridKey(*gkey).metric)
@@ -446,13 +538,13 @@ def sample_recall(spec, gkey, n_queries, k, nprobe, _x, _q, _centroids):
     return float(curve.recall[0])
 
 
-@st.cache_resource(max_entries=6, show_spinner="Judging each metric's index by the data's own neighbours…")
+@shared(show_spinner="Judging each metric's index by the data's own neighbours…")
 def metric_comparison(spec, tkeys, n_queries, k, truth, _held, _full, _x):
     """:func:`ui.metric_lesson.compare` for the trainings ``tkeys`` (one per metric), cached."""
     return metric_lesson.compare(_held, _full, _x, truth)
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
+@shared(show_spinner=False)
 def neighbour_words(spec, qid, k, _x, _names):
     """:func:`ui.metric_lesson.neighbour_words` for one data vector, cached."""
     return metric_lesson.neighbour_words(_x, _names, qid, k)
@@ -461,7 +553,7 @@ def neighbour_words(spec, qid, k, _x, _names):
 
 @st.cache_resource
 def _practice():
-    return _SharedLRU(max_entries=64)
+    return _SharedLRU("practice")
 
 
 def cached_practice(key):
@@ -474,7 +566,7 @@ def practice(key, compute):
     return _practice().get_or_compute(key, compute)
 
 
-@st.cache_resource(max_entries=12, show_spinner="Re-ranking the IVF-PQ candidates by exact distance…")
+@shared(show_spinner="Re-ranking the IVF-PQ candidates by exact distance…")
 def pq_refined(spec, tkey, n_queries, k, pq, refine, _held):
     """The PQ page's recall sweep with ``k * refine`` candidates re-ranked exactly.
 
