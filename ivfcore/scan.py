@@ -25,6 +25,11 @@ from numba import njit, prange
 # "no-infs" / "no-nans" flags, since inf marks padding and filtered vectors.
 _FAST = {"reassoc", "contract"}
 
+# Fewer rows (queries) than this run on the calling thread: waking a second thread costs
+# more than a single query's scan, and on a loaded machine much more (measured: a one-query
+# trace 1 ms on one thread, 50-70 ms through numba's thread pool at load 20 on 2 cores).
+PARALLEL_MIN_ROWS = 32
+
 
 @njit(fastmath=_FAST)
 def _dot(a, b):
@@ -50,38 +55,56 @@ def _push(bd, bi, v, vid):
     bi[pos] = vid
 
 
+@njit(nogil=True)
+def _scan_one(qi, xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i):
+    """One query of :func:`scan_lists`."""
+    filt = allowed.shape[0] > 0
+    q = xq[qi]
+    qn = q_norms[qi] if l2 else q[0] * 0
+    bd = out_d[qi]
+    bi = out_i[qi]
+    for p in range(probed.shape[1]):
+        lst = probed[qi, p]
+        if lst < 0:
+            continue
+        for j in range(offsets[lst], offsets[lst + 1]):
+            if filt and not allowed[j]:
+                continue
+            s = _dot(q, xs[j])
+            if l2:
+                v = s * -2
+                v = v + qn
+                v = v + xs_norms[j]
+                if v < 0:
+                    v = v * 0
+            else:
+                v = -s
+            _push(bd, bi, v, list_ids[j])
+
+
+@njit(nogil=True, cache=True)
+def _scan_serial(xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i):
+    for qi in range(xq.shape[0]):
+        _scan_one(qi, xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i)
+
+
 @njit(parallel=True, cache=True)
+def _scan_parallel(xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i):
+    for qi in prange(xq.shape[0]):
+        _scan_one(qi, xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i)
+
+
 def scan_lists(xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i):
     """Each query's top-k over the stored vectors of its probed lists, into ``out_d`` / ``out_i``.
 
     ``xs`` / ``xs_norms`` / ``allowed`` are in list order (CSR ``offsets``; ``list_ids`` maps
     a position to the vector's id); ``probed`` (m, w) may hold -1 (no list). ``allowed`` of
-    length 0 means no filter. ``out_d`` / ``out_i`` (m, k) are filled (inf, -1) by the caller.
+    length 0 means no filter; ``q_norms`` is used for "l2" (``l2`` True) only. ``out_d`` /
+    ``out_i`` (m, k) are filled (inf, -1) by the caller. Queries run in parallel from
+    :data:`PARALLEL_MIN_ROWS` queries on (one query, the app's click, stays on its thread).
     """
-    m = xq.shape[0]
-    filt = allowed.shape[0] > 0
-    for qi in prange(m):
-        q = xq[qi]
-        qn = q_norms[qi] if l2 else q[0] * 0
-        bd = out_d[qi]
-        bi = out_i[qi]
-        for p in range(probed.shape[1]):
-            lst = probed[qi, p]
-            if lst < 0:
-                continue
-            for j in range(offsets[lst], offsets[lst + 1]):
-                if filt and not allowed[j]:
-                    continue
-                s = _dot(q, xs[j])
-                if l2:
-                    v = s * -2
-                    v = v + qn
-                    v = v + xs_norms[j]
-                    if v < 0:
-                        v = v * 0
-                else:
-                    v = -s
-                _push(bd, bi, v, list_ids[j])
+    kernel = _scan_parallel if xq.shape[0] >= PARALLEL_MIN_ROWS else _scan_serial
+    kernel(xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i)
 
 
 @njit(inline="always")
@@ -119,13 +142,31 @@ def push_block(ip, rows, q_norms, b_norms, ids, l2, allowed, out_d, out_i):
         _fold_row(ip[r], qn, b_norms, ids, l2, allowed, out_d[qi], out_i[qi])
 
 
+@njit(nogil=True)
+def _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i):
+    qn = q_norms[r] if l2 else ip[r, 0] * 0
+    _fold_row(ip[r], qn, b_norms, ids, l2, np.empty(0, dtype=np.bool_), out_d[r], out_i[r])
+
+
+@njit(nogil=True, cache=True)
+def _push_rows_serial(ip, q_norms, b_norms, ids, l2, out_d, out_i):
+    for r in range(ip.shape[0]):
+        _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i)
+
+
 @njit(parallel=True, cache=True)
-def push_rows(ip, q_norms, b_norms, ids, l2, out_d, out_i):
-    """:func:`push_block` for consecutive rows (row ``i`` is query ``i``), rows in parallel (exact search)."""
-    none = np.empty(0, dtype=np.bool_)
+def _push_rows_parallel(ip, q_norms, b_norms, ids, l2, out_d, out_i):
     for r in prange(ip.shape[0]):
-        qn = q_norms[r] if l2 else ip[r, 0] * 0
-        _fold_row(ip[r], qn, b_norms, ids, l2, none, out_d[r], out_i[r])
+        _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i)
+
+
+def push_rows(ip, q_norms, b_norms, ids, l2, out_d, out_i):
+    """:func:`push_block` for consecutive rows (row ``i`` is query ``i``, no filter): exact search.
+
+    Rows in parallel from :data:`PARALLEL_MIN_ROWS` rows on.
+    """
+    kernel = _push_rows_parallel if ip.shape[0] >= PARALLEL_MIN_ROWS else _push_rows_serial
+    kernel(ip, q_norms, b_norms, ids, l2, out_d, out_i)
 
 
 _lock = threading.Lock()
@@ -155,3 +196,44 @@ def one_blas_thread():
             if _holders == 0:
                 _limit.restore_original_limits()
                 _limit = None
+
+
+@njit(nogil=True)
+def _smallest_row(r, d, out_d, out_i):
+    k = out_d.shape[1]
+    bd = out_d[r]
+    bi = out_i[r]
+    for j in range(k):  # the first k columns, sorted, seed the top-k
+        bd[j] = d[r, j]
+        bi[j] = j
+        pos = j
+        while pos > 0 and bd[pos - 1] > bd[pos]:
+            bd[pos - 1], bd[pos] = bd[pos], bd[pos - 1]
+            bi[pos - 1], bi[pos] = bi[pos], bi[pos - 1]
+            pos -= 1
+    for j in range(k, d.shape[1]):
+        _push(bd, bi, d[r, j], j)
+
+
+@njit(nogil=True, cache=True)
+def _smallest_serial(d, out_d, out_i):
+    for r in range(d.shape[0]):
+        _smallest_row(r, d, out_d, out_i)
+
+
+@njit(parallel=True, cache=True)
+def _smallest_parallel(d, out_d, out_i):
+    for r in prange(d.shape[0]):
+        _smallest_row(r, d, out_d, out_i)
+
+
+def smallest_per_row(d, k):
+    """Column indices of the ``k`` smallest entries of each row of ``d`` (k <= its width), ascending.
+
+    Equal values go lowest column first: the first ``k`` columns of a stable argsort.
+    """
+    out_d = np.empty((d.shape[0], k), dtype=d.dtype)
+    out_i = np.empty((d.shape[0], k), dtype=np.int64)
+    kernel = _smallest_parallel if d.shape[0] >= PARALLEL_MIN_ROWS else _smallest_serial
+    kernel(np.ascontiguousarray(d), out_d, out_i)
+    return out_i
