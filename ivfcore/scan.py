@@ -39,14 +39,15 @@ def _dot(a, b):
     return s
 
 
-@njit(inline="always")
-def _push(bd, bi, v, vid):
-    """Insert (v, vid) into the sorted top-k (bd, bi) if it beats the last entry."""
-    k = bd.shape[0]
-    last = k - 1
-    if not (v < bd[last] or (v == bd[last] and vid < bi[last])):
-        return
-    pos = last
+@njit(nogil=True)
+def _insert(bd, bi, v, vid):
+    """Insert (v, vid), known to beat the last entry, into the sorted top-k (bd, bi).
+
+    Callers test ``v < bd[-1] or (v == bd[-1] and vid < bi[-1])`` themselves: that test runs
+    for every candidate and must stay in the caller's loop (an inlined call taking the arrays
+    made the loop 20x slower with numba's reference counting).
+    """
+    pos = bd.shape[0] - 1
     while pos > 0 and (bd[pos - 1] > v or (bd[pos - 1] == v and bi[pos - 1] > vid)):
         bd[pos] = bd[pos - 1]
         bi[pos] = bi[pos - 1]
@@ -63,6 +64,7 @@ def _scan_one(qi, xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allo
     qn = q_norms[qi] if l2 else q[0] * 0
     bd = out_d[qi]
     bi = out_i[qi]
+    last = bd.shape[0] - 1
     for p in range(probed.shape[1]):
         lst = probed[qi, p]
         if lst < 0:
@@ -79,7 +81,8 @@ def _scan_one(qi, xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allo
                     v = v * 0
             else:
                 v = -s
-            _push(bd, bi, v, list_ids[j])
+            if v < bd[last] or (v == bd[last] and list_ids[j] < bi[last]):
+                _insert(bd, bi, v, list_ids[j])
 
 
 @njit(nogil=True, cache=True)
@@ -107,9 +110,10 @@ def scan_lists(xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed
     kernel(xq, q_norms, xs, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i)
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _fold_row(row, qn, b_norms, ids, l2, allowed, bd, bi):
     filt = allowed.shape[0] > 0
+    last = bd.shape[0] - 1
     if l2:
         for j in range(row.shape[0]):
             if filt and not allowed[j]:
@@ -119,12 +123,15 @@ def _fold_row(row, qn, b_norms, ids, l2, allowed, bd, bi):
             v = v + b_norms[j]
             if v < 0:
                 v = v * 0
-            _push(bd, bi, v, ids[j])
+            if v < bd[last] or (v == bd[last] and ids[j] < bi[last]):
+                _insert(bd, bi, v, ids[j])
     else:
         for j in range(row.shape[0]):
             if filt and not allowed[j]:
                 continue
-            _push(bd, bi, -row[j], ids[j])
+            v = -row[j]
+            if v < bd[last] or (v == bd[last] and ids[j] < bi[last]):
+                _insert(bd, bi, v, ids[j])
 
 
 @njit(nogil=True, cache=True)
@@ -211,8 +218,11 @@ def _smallest_row(r, d, out_d, out_i):
             bd[pos - 1], bd[pos] = bd[pos], bd[pos - 1]
             bi[pos - 1], bi[pos] = bi[pos], bi[pos - 1]
             pos -= 1
+    last = k - 1
     for j in range(k, d.shape[1]):
-        _push(bd, bi, d[r, j], j)
+        v = d[r, j]
+        if v < bd[last] or (v == bd[last] and j < bi[last]):
+            _insert(bd, bi, v, j)
 
 
 @njit(nogil=True, cache=True)
