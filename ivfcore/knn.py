@@ -7,9 +7,14 @@ nearer, or inner products / cosine similarities, larger is nearer (see :mod:`ivf
 import numpy as np
 
 from ._validation import as_count, as_vectors, check_same_dim
-from .distances import chunk_rows, pairwise_scores, smallest_k, squared_norms
+from .distances import chunk_rows, squared_norms
 from .errors import InputError
 from .metrics import check_metric, is_similarity, prepare, to_reported
+from .scan import push_rows
+
+# Queries per block of exact search; each block meets the stored vectors in blocks of
+# chunk_rows(EXACT_QUERY_BLOCK) rows.
+EXACT_QUERY_BLOCK = 1024
 
 
 def brute_force_knn(x, xq, k, *, metric="l2"):
@@ -59,17 +64,26 @@ def exact_knn(x, xq, k, x_norms=None, *, metric="l2"):
     l2 = metric == "l2"
     if l2 and x_norms is None:
         x_norms = squared_norms(x)
-    q_norms = squared_norms(xq) if l2 else None
-    m = xq.shape[0]
-    ids = np.empty((m, k), dtype=np.int64)
-    dist = np.empty((m, k), dtype=x.dtype)
-    step = chunk_rows(x.shape[0])
-    for start in range(0, m, step):
-        stop = min(m, start + step)
-        d = pairwise_scores(xq[start:stop], x, metric, None if q_norms is None else q_norms[start:stop], x_norms)
-        top = smallest_k(d, k)
-        ids[start:stop] = top
-        dist[start:stop] = np.take_along_axis(d, top, axis=1)
+    q_norms = squared_norms(xq) if l2 else np.empty(0, dtype=xq.dtype)
+    b_norms = x_norms if l2 else np.empty(0, dtype=xq.dtype)
+    m, n = xq.shape[0], x.shape[0]
+    dist = np.full((m, k), np.inf, dtype=x.dtype)
+    ids = np.full((m, k), -1, dtype=np.int64)
+    if k == 0:
+        return to_reported(dist, metric), ids
+    # Blocks of queries x blocks of stored vectors: one BLAS product each, folded into every
+    # query's running top-k (no (m, n) matrix, no partition of whole rows).
+    q_step = min(m, EXACT_QUERY_BLOCK)
+    x_step = chunk_rows(q_step)
+    col_ids = np.arange(n, dtype=np.int64)
+    for qs in range(0, m, q_step):
+        qe = min(m, qs + q_step)
+        for xs in range(0, n, x_step):
+            xe = min(n, xs + x_step)
+            ip = xq[qs:qe] @ x[xs:xe].T
+            qn = q_norms[qs:qe] if l2 else q_norms
+            bn = b_norms[xs:xe] if l2 else b_norms
+            push_rows(ip, qn, bn, col_ids[xs:xe], l2, dist[qs:qe], ids[qs:qe])
     return to_reported(dist, metric), ids
 
 
