@@ -208,8 +208,8 @@ def _one_blas_thread():
     Each Python thread calls BLAS on its own block; OpenBLAS threads of its own would only
     fight them for the cores. The thread count is one setting for the whole process, so the
     limit is counted: the first pass to enter sets it, the last to leave restores it. When
-    BLAS runs on one thread already (e.g. the app's ``ui.threads.one_blas_thread``), nothing
-    is changed.
+    BLAS runs on one thread already (e.g. inside the app's ``ui.threads.one_blas_thread``),
+    nothing is changed or restored.
     """
     global _blas_holders, _blas_limit, _blas_controller
     with _blas_lock:
@@ -217,14 +217,15 @@ def _one_blas_thread():
             if _blas_controller is None:
                 from threadpoolctl import ThreadpoolController
 
-                _blas_controller = ThreadpoolController()
-            _blas_limit = _blas_controller.limit(limits=1, user_api="blas")
+                _blas_controller = ThreadpoolController().select(user_api="blas")
+            if any(lib.get_num_threads() > 1 for lib in _blas_controller.lib_controllers):
+                _blas_limit = _blas_controller.limit(limits=1)
         _blas_holders += 1
     try:
         yield
     finally:
         with _blas_lock:
             _blas_holders -= 1
-            if _blas_holders == 0:
+            if _blas_holders == 0 and _blas_limit is not None:
                 _blas_limit.restore_original_limits()
                 _blas_limit = None
