@@ -1,8 +1,10 @@
 """Lloyd's k-means, the training step of an IVF index, with every iteration recorded.
 
-Each iteration assigns every vector to its nearest centroid (in bounded-memory chunks, see
-:mod:`ivfcore.distances`) and moves each centroid to the mean of its vectors. A cluster that
-ends up with no vectors is repaired by one of four strategies, so a learner can compare them.
+Each iteration assigns every vector to its nearest centroid and moves each centroid to the
+mean of its vectors. Both come from one pass over the data in bounded-memory blocks
+(:mod:`ivfcore.lloyd`: the distances of a block, its labels and its clusters' sums). A
+cluster that ends up with no vectors is repaired by one of four strategies, so a learner can
+compare them.
 
 For the metrics "ip" and "cosine" (see :mod:`ivfcore.metrics`) the k-means is *spherical*, as
 ``faiss.Kmeans(spherical=True)`` and FAISS's inner-product IVF training: every vector goes to
