@@ -48,11 +48,12 @@ def _block(scores_t, rows, c_norms, l2, x_norms, x, labels, values, best, sums, 
 
     The first ``rows`` columns of ``scores_t`` (k, >= rows) hold ``-2 C @ X_block.T`` for
     "l2" (``l2`` True, ``c_norms`` = ``|c_j|^2``, ``x_norms`` = ``|x_i|^2``) or
-    ``-C @ X_block.T`` for inner products (``c_norms`` zeros, ``x_norms`` unused), so the smallest ``scores_t[j, i] + c_norms[j]``
-    wins either way. The loop over centroids is outermost and the one over rows innermost, so
-    the comparisons run on whole SIMD vectors; ``<`` keeps the lowest index on ties, as
-    ``argmin`` does. ``best`` is scratch (rows,). ``counts`` of length 0 skips the sums.
-    (Taking the whole buffer, not a view of ``rows`` columns, keeps one compiled signature.)
+    ``-C @ X_block.T`` for inner products (``c_norms`` zeros, ``x_norms`` unused), so the
+    smallest ``scores_t[j, i] + c_norms[j]`` wins either way. The loop over centroids is
+    outermost and the one over rows innermost, so the comparisons run on whole SIMD vectors;
+    ``<`` keeps the lowest index on ties, as ``argmin`` does. ``best`` is scratch (rows,);
+    ``counts`` of length 0 skips the sums. (Taking the whole buffer, not a view of ``rows``
+    columns, keeps one compiled signature.)
     """
     k = scores_t.shape[0]
     for i in range(rows):
@@ -152,8 +153,8 @@ def lloyd_pass(x, c, x_norms=None, *, metric="l2", with_sums=True, threads=None)
             stop = min(n, start + step)
             rows = slice(start, stop)
             np.matmul(cm, x[rows].T, out=buf[:, : stop - start])
-            _block(buf, stop - start, c_norms, l2, x_norms[rows] if l2 else x_norms, x[rows], labels[rows],
-                   values[rows], best, sums, counts)
+            _block(buf, stop - start, c_norms, l2, x_norms[rows] if l2 else x_norms, x[rows],
+                   labels[rows], values[rows], best, sums, counts)
 
     with _one_blas_thread():
         if threads == 1:

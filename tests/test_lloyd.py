@@ -35,7 +35,8 @@ def test_matches_numpy_reference(small_blocks, metric, dtype, threads):
         x, c = ivfcore.prepare(x, "cosine"), ivfcore.prepare(c, "cosine")
     norms = np.einsum("ij,ij->i", x, x) if metric == "l2" else None
     labels, values, sums, counts = lloyd.lloyd_pass(x, c, norms, metric=metric, threads=threads)
-    ref_labels, ref_values, ref_sums, ref_counts = lloyd.lloyd_pass_numpy(x, c, norms, metric=metric)
+    ref = lloyd.lloyd_pass_numpy(x, c, norms, metric=metric)
+    ref_labels, ref_values, ref_sums, ref_counts = ref
     assert labels.dtype == np.int64 and values.dtype == dtype and sums.dtype == dtype
     np.testing.assert_array_equal(labels, ref_labels)
     tol = 1e-5 if dtype == np.float32 else 1e-12
