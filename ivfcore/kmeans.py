@@ -1,8 +1,10 @@
 """Lloyd's k-means, the training step of an IVF index, with every iteration recorded.
 
-Each iteration assigns every vector to its nearest centroid (in bounded-memory chunks, see
-:mod:`ivfcore.distances`) and moves each centroid to the mean of its vectors. A cluster that
-ends up with no vectors is repaired by one of four strategies, so a learner can compare them.
+Each iteration assigns every vector to its nearest centroid and moves each centroid to the
+mean of its vectors. Both come from one pass over the data in bounded-memory blocks
+(:mod:`ivfcore.lloyd`: the distances of a block, its labels and its clusters' sums). A
+cluster that ends up with no vectors is repaired by one of four strategies, so a learner can
+compare them.
 
 For the metrics "ip" and "cosine" (see :mod:`ivfcore.metrics`) the k-means is *spherical*, as
 ``faiss.Kmeans(spherical=True)`` and FAISS's inner-product IVF training: every vector goes to
@@ -23,11 +25,10 @@ Inertia, one number per assignment that never increases while training:
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse
 
 from ._random import as_generator
 from ._validation import as_count, as_number, as_vectors, check_same_dim
-from .distances import nearest, squared_norms
+from .distances import squared_norms
 from .errors import InputError
 from .metrics import check_metric, is_spherical, prepare
 
@@ -246,11 +247,11 @@ def train_kmeans(
         centroids = _unit_rows(centroids, fallback)
 
     state = _Lloyd(x, x_norms, k, empty, rng, metric)
-    labels, dist = state.assign(centroids)
+    labels, dist, totals = state.assign(centroids, with_sums=max_iter > 0)
     inertia = float(dist.sum(dtype=np.float64))
     history = []
     if record_history or callback:
-        step = state.step(0, centroids, labels, inertia, 0.0, [])
+        step = state.step(0, centroids, labels, inertia, 0.0, [], totals[1])
         if record_history:
             history.append(step)
         if callback:
@@ -259,14 +260,14 @@ def train_kmeans(
     converged = False
     n_iter = 0
     for it in range(1, max_iter + 1):
-        new_centroids, repairs = state.update(centroids, labels, dist)
+        new_centroids, repairs = state.update(centroids, labels, dist, totals)
         shift = float(np.linalg.norm((new_centroids - centroids).astype(np.float64)))
         centroids = new_centroids
-        labels, dist = state.assign(centroids)
+        labels, dist, totals = state.assign(centroids, with_sums=it < max_iter)
         inertia = float(dist.sum(dtype=np.float64))
         n_iter = it
         if record_history or callback:
-            step = state.step(it, centroids, labels, inertia, shift, repairs)
+            step = state.step(it, centroids, labels, inertia, shift, repairs, totals[1])
             if record_history:
                 history.append(step)
             if callback:
@@ -277,7 +278,7 @@ def train_kmeans(
 
     if train_ids is not None:  # the result describes every row, as the index will hold them
         full = _Lloyd(x_all, squared_norms(x_all) if not spherical else None, k, empty, rng, metric)
-        labels, dist = full.assign(centroids)
+        labels, dist, _ = full.assign(centroids, with_sums=False)
         inertia = float(dist.sum(dtype=np.float64))
     n_empty = int(np.count_nonzero(np.bincount(labels, minlength=k) == 0))
     if n_empty:
@@ -392,28 +393,33 @@ class _Lloyd:
         elif metric == "cosine":
             self.lengths = 1.0  # the vectors were normalised
 
-    def assign(self, centroids):
-        """Nearest centroid and each vector's share of the inertia (see the module docstring).
+    def assign(self, centroids, with_sums=True):
+        """Nearest centroid, each vector's share of the inertia, and the clusters' sums.
 
-        "l2": the squared distance; "ip" / "cosine": ``|x_i| - x_i . c_i`` (>= 0, clipped).
+        Share of the inertia: "l2": the squared distance; "ip" / "cosine": ``|x_i| - x_i . c_i``
+        (>= 0, clipped); see the module docstring. One fused pass
+        (:func:`ivfcore.lloyd.lloyd_pass`) also returns ``(sums, counts)`` of the vectors per
+        cluster, the next update's input (``(None, None)`` without ``with_sums``).
         """
-        if not self.spherical:
-            return nearest(self.x, centroids, self.x_norms)
-        labels, ip = nearest(self.x, centroids, metric=self.metric)
-        cost = self.lengths - ip.astype(np.float64)
-        np.maximum(cost, 0, out=cost)
-        return labels, cost
+        from .lloyd import lloyd_pass  # numba: compiled (or loaded from its cache) on first use
 
-    def update(self, centroids, labels, dist):
-        """Means of the clusters, with empty clusters repaired by the chosen strategy."""
-        x, k = self.x, self.k
-        counts = np.bincount(labels, minlength=k)
-        # one column per vector with a single 1 in its cluster's row: built directly in CSC
-        # form, which needs no sort (COO -> CSR sorted 100k entries every iteration)
-        onehot = scipy.sparse.csc_matrix(
-            (np.ones(self.n, dtype=x.dtype), labels, np.arange(self.n + 1)), shape=(k, self.n)
+        labels, values, sums, counts = lloyd_pass(
+            self.x, centroids, self.x_norms, metric=self.metric, with_sums=with_sums
         )
-        sums = np.asarray(onehot @ x)
+        if not self.spherical:
+            return labels, values, (sums, counts)
+        cost = self.lengths - values.astype(np.float64)
+        np.maximum(cost, 0, out=cost)
+        return labels, cost, (sums, counts)
+
+    def update(self, centroids, labels, dist, totals):
+        """Means of the clusters, with empty clusters repaired by the chosen strategy.
+
+        ``totals`` = ``(sums, counts)`` of the vectors per cluster under ``labels``, from
+        :meth:`assign`.
+        """
+        x, k = self.x, self.k
+        sums, counts = totals
         empties = np.flatnonzero(counts == 0)
         repairs = []
         if len(empties) and self.empty == "farthest":
@@ -463,9 +469,12 @@ class _Lloyd:
             counts[donor] -= counts[c]
             repairs.append(Repair(int(c), "split", donor))
 
-    def step(self, it, centroids, labels, inertia, shift, repairs):
-        """A frozen snapshot of one iteration (copies, small label dtype)."""
-        sizes = np.bincount(labels, minlength=self.k)
+    def step(self, it, centroids, labels, inertia, shift, repairs, sizes=None):
+        """A frozen snapshot of one iteration (copies, small label dtype).
+
+        ``sizes``: the vectors per cluster when :meth:`assign` counted them already.
+        """
+        sizes = np.bincount(labels, minlength=self.k) if sizes is None else sizes.copy()
         return KMeansStep(
             iteration=it,
             centroids=centroids.copy(),
