@@ -131,7 +131,7 @@ def choose_rows():
                          timeout=1800, check=True)
     got = json.loads(out.stdout.strip().splitlines()[-1])
     # The CPU time says what a quiet machine would take when the wall time is inflated by a
-    # shared, loaded one (the page's work runs on one thread: ui/threads.py).
+    # shared, loaded one (the page's work runs on one thread: ivfcore/blas.py).
     return {"choose page cold (server)": got["cold"], "choose page cold (server CPU)": got["cold_cpu"],
             "choose page cached (server)": got["warm"]}
 

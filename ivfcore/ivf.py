@@ -23,7 +23,8 @@ from .errors import InputError
 from .filtering import check_allowed, check_max_nprobe, lists_to_open
 from .knn import as_near, exact_knn, tie_bound
 from .metrics import check_metric, padding_value, prepare, to_reported
-from .scan import one_blas_thread, push_block, scan_lists, smallest_per_row
+from . import blas
+from .scan import push_block, scan_lists, smallest_per_row
 
 # From PER_LIST_WORK / d queries per opened list (on average) a search computes each list's
 # distances as one matrix product (BLAS, one thread) for all its queries; below, each query
@@ -389,7 +390,7 @@ class IVFIndex:
                        probed, l2, mask, out_dist, out_ids)
             return probed
         width = probed.shape[1]
-        with one_blas_thread():
+        with blas.one_thread():
             for _, lo, hi, who in self._by_list(probed):
                 qi = who // width  # distinct: a query opens a list at most once
                 ip = xq[qi] @ self._xb_sorted[lo:hi].T

@@ -21,7 +21,6 @@ way scikit-learn's Lloyd runs (256-row chunks, one thread each), without a secon
 sums.
 """
 
-import contextlib
 import itertools
 import os
 import threading
@@ -29,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+
+from . import blas
 
 # Rows per block: the (k, rows) score block stays near this many floats (256 KB in float32,
 # inside a core's L2 cache), between MIN and MAX rows (smaller blocks make BLAS and Python
@@ -156,7 +157,7 @@ def lloyd_pass(x, c, x_norms=None, *, metric="l2", with_sums=True, threads=None)
             _block(buf, stop - start, c_norms, l2, x_norms[rows] if l2 else x_norms, x[rows],
                    labels[rows], values[rows], best, sums, counts)
 
-    with _one_blas_thread():
+    with blas.one_thread():
         if threads == 1:
             parts = [work()]
         else:
@@ -196,37 +197,3 @@ def _pool(threads):
         return _pools[threads]
 
 
-_blas_lock = threading.Lock()
-_blas_holders = 0
-_blas_limit = None
-_blas_controller = None  # threadpoolctl's view of the loaded BLAS: finding it costs ms, kept
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """numpy's BLAS on one thread while the pass's own threads share the blocks.
-
-    Each Python thread calls BLAS on its own block; OpenBLAS threads of its own would only
-    fight them for the cores. The thread count is one setting for the whole process, so the
-    limit is counted: the first pass to enter sets it, the last to leave restores it. When
-    BLAS runs on one thread already (e.g. inside the app's ``ui.threads.one_blas_thread``),
-    nothing is changed or restored.
-    """
-    global _blas_holders, _blas_limit, _blas_controller
-    with _blas_lock:
-        if _blas_holders == 0:
-            if _blas_controller is None:
-                from threadpoolctl import ThreadpoolController
-
-                _blas_controller = ThreadpoolController().select(user_api="blas")
-            if any(lib.get_num_threads() > 1 for lib in _blas_controller.lib_controllers):
-                _blas_limit = _blas_controller.limit(limits=1)
-        _blas_holders += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_holders -= 1
-            if _blas_holders == 0 and _blas_limit is not None:
-                _blas_limit.restore_original_limits()
-                _blas_limit = None

@@ -15,9 +15,6 @@ wins when many queries share each list and for exact search. Tested against the 
 in ``tests/test_scan.py``. Compiled once and cached on disk (``cache=True``).
 """
 
-import contextlib
-import threading
-
 import numpy as np
 from numba import njit, prange
 
@@ -176,33 +173,6 @@ def push_rows(ip, q_norms, b_norms, ids, l2, out_d, out_i):
     kernel(ip, q_norms, b_norms, ids, l2, out_d, out_i)
 
 
-_lock = threading.Lock()
-_holders = 0
-_limit = None
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """numpy's BLAS on one thread inside (counted, so concurrent searches nest safely).
-
-    The per-list products are small: two BLAS threads splitting each one wait for each other,
-    and on a loaded machine that made them several times slower than one thread.
-    """
-    global _holders, _limit
-    with _lock:
-        if _holders == 0:
-            from threadpoolctl import threadpool_limits
-
-            _limit = threadpool_limits(limits=1, user_api="blas")
-        _holders += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0:
-                _limit.restore_original_limits()
-                _limit = None
 
 
 @njit(nogil=True)

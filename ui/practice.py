@@ -11,7 +11,7 @@ from ivfcore import tuning
 
 from . import cache, state
 from .current import shown_errors
-from .threads import one_blas_thread
+from ivfcore.blas import one_thread as one_blas_thread
 
 #: How the page says what "nearest" means for each metric.
 METRIC_WORDS = {"l2": "nearest by squared L2 distance", "ip": "nearest by largest inner product",
