@@ -35,7 +35,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import numpy as np
 
 from ._random import as_generator
-from .adc import adc_topk
 from ._validation import as_count, as_vectors, check_same_dim
 from .distances import NEAREST_BLOCK_ROWS, chunk_rows, nearest
 from .errors import InputError
@@ -330,6 +329,8 @@ class IVFPQIndex(IVFIndex):
         Sub-blocks keep the (queries, m, ksub) tables bounded. ``allowed`` and ``plan`` as in
         :meth:`IVFIndex._search_block` (filter in list order, iterative probing).
         """
+        from .adc import adc_topk  # imports numba (about a second): only once an IVF-PQ index searches
+
         residual_l2 = self.by_residual and self.metric == "l2"
         step = chunk_rows(self.m * self.ksub * (nprobe if residual_l2 and self._all_list_tables is None else 1))
         parts = []

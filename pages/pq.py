@@ -115,6 +115,10 @@ st.caption(
     f"{len(flat.groups)} held-out queries{weighting}. A returned vector counts as found when "
     "its exact distance (not the PQ estimate) is within the k-th true neighbour's. The same "
     f"lists (nlist = {pq.nlist}, from the Train page's training) for all three indexes, so "
-    "only the stored vectors differ. PQ codebooks are trained with this app's own k-means on "
-    "up to 256 × 2^bits vectors."
+    "only the stored vectors differ. "
+    + (f"PQ codebooks trained with this app's own k-means on {pq.n_train:,} of the "
+       f"{pq.ntotal:,} vectors, a random sample of 256 per codebook entry (FAISS's default); "
+       "every vector is then encoded." if pq.n_train < pq.ntotal else
+       f"PQ codebooks trained with this app's own k-means on all {pq.ntotal:,} vectors "
+       "(fewer than FAISS's sample of 256 per codebook entry).")
 )
