@@ -116,9 +116,8 @@ st.caption(
     "its exact distance (not the PQ estimate) is within the k-th true neighbour's. The same "
     f"lists (nlist = {pq.nlist}, from the Train page's training) for all three indexes, so "
     "only the stored vectors differ. "
-    + (f"PQ codebooks trained with this app's own k-means on {pq.n_train:,} of the "
-       f"{pq.ntotal:,} vectors, a random sample of 256 per codebook entry (FAISS's default); "
-       "every vector is then encoded." if pq.n_train < pq.ntotal else
-       f"PQ codebooks trained with this app's own k-means on all {pq.ntotal:,} vectors "
-       "(fewer than FAISS's sample of 256 per codebook entry).")
+    + (f"PQ codebooks trained with this app's own k-means on a random sample of {pq.n_train:,} "
+       f"of the {pq.ntotal:,} vectors ({cache.PQ_POINTS_PER_CODEWORD} per codebook entry; "
+       "FAISS samples 256 by default); every vector is then encoded." if pq.n_train < pq.ntotal else
+       f"PQ codebooks trained with this app's own k-means on all {pq.ntotal:,} vectors.")
 )

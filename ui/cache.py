@@ -213,17 +213,25 @@ def cached_pq_index(spec, tkey, n_queries, pq):
     return _pq_indexes().get((spec, tkey, n_queries, pq))
 
 
+# The PQ page trains its codebooks on a sample of this many vectors per codebook entry (FAISS
+# samples 256): it builds two indexes on a first visit, and training is most of their time.
+PQ_POINTS_PER_CODEWORD = 64
+
+
 def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
     """IVF-PQ (``pq = (m, nbits, by_residual)``) over the vectors :func:`held_out` keeps.
 
-    Shared like the trainings and outside ``st.cache_resource`` (which would replay a
-    progress bar on every hit); ``progress(done, total)`` follows the codebooks.
+    Codebooks trained on at most :data:`PQ_POINTS_PER_CODEWORD` vectors per codeword (the
+    index's ``n_train`` says how many). Shared like the trainings and outside
+    ``st.cache_resource`` (which would replay a progress bar on every hit);
+    ``progress(done, total)`` follows the codebooks.
     """
     def compute():
         keep, _ = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
         m, nbits, by_residual = pq
         return ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits, by_residual=by_residual,
-                                   seed=0, callback=progress, metric=metric_of(tkey))
+                                   seed=0, callback=progress, metric=metric_of(tkey),
+                                   max_points_per_centroid=PQ_POINTS_PER_CODEWORD)
 
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
 
