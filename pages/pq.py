@@ -39,8 +39,7 @@ flat = cache.held_out(spec, tkey, n_queries, k, ds.x, ds.groups, km.centroids)
 runs = {}
 for residual in (True, False):
     built = current.pq_index(n_queries, (m, nbits, residual), ds, km.centroids)
-    runs[residual] = cache.held_out(spec, tkey, n_queries, k, ds.x, ds.groups, km.centroids,
-                                    pq=(m, nbits, residual), _index=built)
+    runs[residual] = cache.pq_held_out(spec, tkey, n_queries, k, (m, nbits, residual), built, flat)
 pq = runs[True].index
 rel = cache.pq_errors(spec, tkey, n_queries, m, nbits, {r: runs[r].index for r in runs})
 

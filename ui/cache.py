@@ -236,6 +236,21 @@ def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
 
 
+@st.cache_resource(max_entries=12, show_spinner="Sweeping nprobe over the held-out queries…")
+def pq_held_out(spec, tkey, n_queries, k, pq, _index, _flat):
+    """:class:`HeldOut` of an IVF-PQ index (:func:`pq_index`) beside the IVF-Flat one, ``_flat``.
+
+    Both hold the same vectors in the same lists (same centroids), so the queries, their exact
+    neighbours and how those spread over the lists are ``_flat``'s; only the recall sweep is
+    the PQ index's own (the same weights).
+    """
+    sweep = ivfcore.recall_sweep(_index, _flat.queries, k=k, true_ids=_flat.true_ids,
+                                 true_distances=_flat.true_distances)
+    return HeldOut(sweep=sweep.weighted(_flat.sweep.weights), groups=_flat.groups, shares=_flat.shares,
+                   spread=_flat.spread, index=_index, queries=_flat.queries, true_ids=_flat.true_ids,
+                   true_distances=_flat.true_distances, given=_flat.given)
+
+
 @st.cache_resource(max_entries=6, show_spinner="Decoding every vector to measure the error…")
 def pq_errors(spec, tkey, n_queries, m, nbits, _indexes):
     """Relative reconstruction error of each IVF-PQ index (by_residual -> share of the spread).
