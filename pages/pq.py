@@ -39,8 +39,7 @@ flat = cache.held_out(spec, tkey, n_queries, k, ds.x, ds.groups, km.centroids)
 runs = {}
 for residual in (True, False):
     built = current.pq_index(n_queries, (m, nbits, residual), ds, km.centroids)
-    runs[residual] = cache.held_out(spec, tkey, n_queries, k, ds.x, ds.groups, km.centroids,
-                                    pq=(m, nbits, residual), _index=built)
+    runs[residual] = cache.pq_held_out(spec, tkey, n_queries, k, (m, nbits, residual), built, flat)
 pq = runs[True].index
 rel = cache.pq_errors(spec, tkey, n_queries, m, nbits, {r: runs[r].index for r in runs})
 
@@ -115,6 +114,9 @@ st.caption(
     f"{len(flat.groups)} held-out queries{weighting}. A returned vector counts as found when "
     "its exact distance (not the PQ estimate) is within the k-th true neighbour's. The same "
     f"lists (nlist = {pq.nlist}, from the Train page's training) for all three indexes, so "
-    "only the stored vectors differ. PQ codebooks are trained with this app's own k-means on "
-    "up to 256 × 2^bits vectors."
+    "only the stored vectors differ. "
+    + (f"PQ codebooks trained with this app's own k-means on a random sample of {pq.n_train:,} "
+       f"of the {pq.ntotal:,} vectors ({cache.PQ_POINTS_PER_CODEWORD} per codebook entry; "
+       "FAISS samples 256 by default); every vector is then encoded." if pq.n_train < pq.ntotal else
+       f"PQ codebooks trained with this app's own k-means on all {pq.ntotal:,} vectors.")
 )

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ivfcore
+from ui.cache import PQ_POINTS_PER_CODEWORD
 from ui.settings import EXERCISE_PRESET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -385,10 +386,15 @@ def test_pq_page_numbers_equal_the_engine():
     spread = np.mean(np.sum((ds.x[keep] - ds.x[keep].mean(0)) ** 2, axis=1))
     errs = {}
     for residual in (True, False):
-        pq = ivfcore.build_ivfpq(ds.x[keep], km.centroids, m=8, nbits=6, by_residual=residual, seed=0)
+        pq = ivfcore.build_ivfpq(ds.x[keep], km.centroids, m=8, nbits=6, by_residual=residual, seed=0,
+                              max_points_per_centroid=PQ_POINTS_PER_CODEWORD)
         errs[residual] = pq.reconstruction_error() / spread
     assert m["Reconstruction error, residuals"] == f"{errs[True]:.1%}"
     assert m["Reconstruction error, raw vectors"] == f"{errs[False]:.1%}"
+    # the caption says what trained the codebooks: a sample of the 4,900 indexed vectors
+    assert pq.n_train == 2**6 * PQ_POINTS_PER_CODEWORD < len(keep)
+    caption = " ".join(c.value for c in at.caption)
+    assert f"random sample of {pq.n_train:,} of the {len(keep):,} vectors" in caption
     assert len(at.get("plotly_chart")) == 2
     # the explanation says what the numbers show, whichever way they go
     text = " ".join(md.value for md in at.markdown)

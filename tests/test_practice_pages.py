@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import ivfcore
 from ivfcore import aging, filtering
+from ui.cache import PQ_POINTS_PER_CODEWORD
 from ui.settings import EXERCISE_PRESET, SELECTIVITIES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -124,7 +125,8 @@ def test_pq_page_reports_refine_recall_and_memory():
     text = next(md.value for md in at.markdown if md.value.startswith("**Why IVF-PQ recall levels off"))
     ds, km = _blobs_training()
     keep, qids = ivfcore.holdout_split(len(ds.x), 100, seed=0, groups=ds.groups)
-    pq = ivfcore.build_ivfpq(ds.x[keep], km.centroids, m=4, nbits=8, by_residual=True, seed=0)
+    pq = ivfcore.build_ivfpq(ds.x[keep], km.centroids, m=4, nbits=8, by_residual=True, seed=0,
+                              max_points_per_centroid=PQ_POINTS_PER_CODEWORD)
     assert f"{pq.refine_bytes:,} bytes" in text and pq.refine_bytes == len(keep) * 16 * 4
     xq = ds.x[qids]
     w = ivfcore.share_weights(ds.groups[qids], ds.groups)

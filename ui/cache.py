@@ -305,19 +305,42 @@ def cached_pq_index(spec, tkey, n_queries, pq):
     return _pq_indexes().get((spec, tkey, n_queries, pq))
 
 
+# The PQ page trains its codebooks on a sample of this many vectors per codebook entry (FAISS
+# samples 256): it builds two indexes on a first visit, and training is most of their time.
+PQ_POINTS_PER_CODEWORD = 64
+
+
 def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
     """IVF-PQ (``pq = (m, nbits, by_residual)``) over the vectors :func:`held_out` keeps.
 
-    Shared like the trainings and outside ``st.cache_resource`` (which would replay a
-    progress bar on every hit); ``progress(done, total)`` follows the codebooks.
+    Codebooks trained on at most :data:`PQ_POINTS_PER_CODEWORD` vectors per codeword (the
+    index's ``n_train`` says how many). Shared like the trainings and outside
+    ``st.cache_resource`` (which would replay a progress bar on every hit);
+    ``progress(done, total)`` follows the codebooks.
     """
     def compute():
         keep, _ = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
         m, nbits, by_residual = pq
         return ivfcore.build_ivfpq(_x[keep], _centroids, m=m, nbits=nbits, by_residual=by_residual,
-                                   seed=0, callback=progress, metric=metric_of(tkey))
+                                   seed=0, callback=progress, metric=metric_of(tkey),
+                                   max_points_per_centroid=PQ_POINTS_PER_CODEWORD)
 
     return _pq_indexes().get_or_compute((spec, tkey, n_queries, pq), compute)
+
+
+@shared(show_spinner="Sweeping nprobe over the held-out queries…")
+def pq_held_out(spec, tkey, n_queries, k, pq, _index, _flat):
+    """:class:`HeldOut` of an IVF-PQ index (:func:`pq_index`) beside the IVF-Flat one, ``_flat``.
+
+    Both hold the same vectors in the same lists (same centroids), so the queries, their exact
+    neighbours and how those spread over the lists are ``_flat``'s; only the recall sweep is
+    the PQ index's own (the same weights).
+    """
+    sweep = ivfcore.recall_sweep(_index, _flat.queries, k=k, true_ids=_flat.true_ids,
+                                 true_distances=_flat.true_distances)
+    return HeldOut(sweep=sweep.weighted(_flat.sweep.weights), groups=_flat.groups, shares=_flat.shares,
+                   spread=_flat.spread, index=_index, queries=_flat.queries, true_ids=_flat.true_ids,
+                   true_distances=_flat.true_distances, given=_flat.given)
 
 
 @shared(show_spinner="Decoding every vector to measure the error…")
@@ -333,19 +356,16 @@ def pq_errors(spec, tkey, n_queries, m, nbits, _indexes):
 
 
 @shared(show_spinner="Sweeping nprobe over the held-out queries…")
-def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids, pq=None, _index=None):
+def held_out(spec, tkey, n_queries, k, _x, _groups, _centroids):
     """Recall, work and neighbour spread for queries held out of an index with these centroids.
 
     The centroids come from the full training; the held-out vectors are left out of the
     lists, so no query finds itself. Recall counts equally near vectors alike (the tie rule),
-    and the "all queries" means are weighted by each group's share of the data. ``pq = (m, nbits, by_residual)`` makes it an IVF-PQ
-    index (IVF-Flat otherwise), ``_index`` that index if already built (:func:`pq_index`).
+    and the "all queries" means are weighted by each group's share of the data
+    (:func:`pq_held_out` measures an IVF-PQ index on the same queries).
     """
     keep, qids = ivfcore.holdout_split(len(_x), n_queries, seed=0, groups=_groups)
-    if pq is None:
-        index = ivfcore.build_ivf(_x[keep], _centroids, metric=metric_of(tkey))
-    else:
-        index = _index if _index is not None else pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids)
+    index = ivfcore.build_ivf(_x[keep], _centroids, metric=metric_of(tkey))
     xq = _x[qids]
     true_d, true_ids = index.exact(xq, k)
     sweep = ivfcore.recall_sweep(index, xq, k=k, true_ids=true_ids, true_distances=true_d)
