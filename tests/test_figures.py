@@ -164,8 +164,11 @@ def test_training_frames_hold_each_steps_numbers_and_no_lists_of_names():
         assert np.array_equal(_decoded(data[2]["customdata"])[:, 1], step.sizes)
         assert np.array_equal(_decoded(data[5]["y"]), np.sort(step.sizes)[::-1])
         empty = np.flatnonzero(step.sizes == 0)
-        assert sorted(_decoded(data[7]["customdata"]).tolist()) == empty.tolist()
-        assert np.allclose(_decoded(data[7]["x"]), paths[step.iteration, empty, 0])
+        marked = _decoded(data[7]["customdata"])
+        assert sorted(marked[marked >= 0].tolist()) == empty.tolist()  # -1: none (a NaN point)
+        x = _decoded(data[7]["x"])
+        assert np.allclose(x[marked >= 0], paths[step.iteration, empty, 0])
+        assert np.isnan(x[marked < 0]).all()
         assert f"Iteration {step.iteration} of" in frame["layout"]["title"]["text"]
 
         def names(node):
@@ -176,5 +179,8 @@ def test_training_frames_hold_each_steps_numbers_and_no_lists_of_names():
             return False
 
         assert not names(frame["data"]), frame["data"]
+    # the ✕ and ★ keep their legend keys when no list is marked (a trace with no point loses it)
+    assert fig.data[7].name == "empty list" and len(fig.data[7].x) >= 1
+    assert fig.data[8].name == "repaired this step" and len(fig.data[8].x) >= 1
     # one colour per list, the same on the vectors, the centroids and the bars
     assert fig.data[2].marker.colorscale == fig.data[0].marker.colorscale == fig.data[5].marker.colorscale

@@ -191,8 +191,14 @@ def _typed(a):
 
 
 def _marked(paths, i, lists):
-    """Positions (x, y) and list numbers of some centroids at step ``i`` (for the ✕ / ★ marks)."""
-    lists = np.asarray(lists, dtype=np.int64)
+    """Positions (x, y) and list numbers of some centroids at step ``i`` (for the ✕ / ★ marks).
+
+    No list: one point at NaN (list -1), drawn nowhere; a trace with no point at all would
+    lose its legend key, which explains the marks.
+    """
+    lists = np.asarray(lists, dtype=np.int32)
+    if not len(lists):
+        return np.full(1, np.nan, np.float32), np.full(1, np.nan, np.float32), np.full(1, -1, np.int32)
     return paths[i, lists, 0], paths[i, lists, 1], lists
 
 
@@ -307,7 +313,9 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     # the marks of empty and repaired lists, over their centroids (and their legend keys)
     for name, sym, size, color, tr in (("empty list", "x", 14, EMPTY, first[5]),
                                        ("repaired this step", "star", 17, REPAIRED, first[6])):
-        fig.add_trace(go.Scattergl(x=tr["x"], y=tr["y"], customdata=tr["customdata"], mode="markers",
+        none = tr["customdata"][0] < 0  # as the legend-only keys were: [None] keeps the key
+        fig.add_trace(go.Scattergl(x=[None] if none else tr["x"], y=[None] if none else tr["y"],
+                                   customdata=tr["customdata"], mode="markers",
                                    name=name, marker=dict(symbol=sym, size=size, color=color,
                                                           line=dict(color="#222222", width=1)),
                                    hovertemplate=f"list %{{customdata}}: {name}<extra></extra>"),
