@@ -130,3 +130,57 @@ def test_search_marks_differ_in_shape_and_the_key_names_each_shape():
     for name, _, _, _, glyph, shape in figures.MARKS.values():
         assert glyph in key and f"{name}" in key and shape in key
     assert "true neighbour missed (2), cross" in key
+
+
+def _decoded(value):
+    """A frame's array as numpy: plotly.js's typed-array spec (base64) or a plain list."""
+    import base64
+
+    if isinstance(value, dict):
+        shape = [int(n) for n in value.get("shape", "-1").split(",")]
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape)
+    return np.asarray(value)
+
+
+def test_training_frames_hold_each_steps_numbers_and_no_lists_of_names():
+    """Every frame recolours the vectors with that step's labels, moves the centroids and
+    marks the empty lists there; colours and symbols are set once on the traces (plotly
+    checks a list of names element by element: that made the animation take seconds)."""
+    import ivfcore
+
+    ds = ivfcore.make_dataset("duplicates", seed=0, n=600, d=4, duplicate_fraction=0.6, n_distinct=3)
+    km = ivfcore.train_kmeans(ds.x, 8, init="random", max_iter=6, empty="keep", seed=0)
+    assert any(s.n_empty for s in km.history), "the toy case must have an empty list"
+    ids = np.arange(0, 600, 3)
+    points = ds.x[ids, :2].astype(np.float32)
+    paths = np.stack([s.centroids[:, :2] for s in km.history]).astype(np.float32)
+    fig = figures.training_animation(points, ids, km.history, paths, "toy")
+    spec = fig.to_dict()
+    assert len(spec["frames"]) == len(km.history)
+    for step, frame in zip(km.history, spec["frames"]):
+        data = dict(zip(frame["traces"], frame["data"]))
+        assert np.array_equal(_decoded(data[0]["marker"]["color"]), step.labels[ids])
+        assert np.allclose(_decoded(data[2]["x"]), paths[step.iteration, :, 0])
+        assert np.array_equal(_decoded(data[2]["customdata"])[:, 1], step.sizes)
+        assert np.array_equal(_decoded(data[5]["y"]), np.sort(step.sizes)[::-1])
+        empty = np.flatnonzero(step.sizes == 0)
+        marked = _decoded(data[7]["customdata"])
+        assert sorted(marked[marked >= 0].tolist()) == empty.tolist()  # -1: none (a NaN point)
+        x = _decoded(data[7]["x"])
+        assert np.allclose(x[marked >= 0], paths[step.iteration, empty, 0])
+        assert np.isnan(x[marked < 0]).all()
+        assert f"Iteration {step.iteration} of" in frame["layout"]["title"]["text"]
+
+        def names(node):
+            if isinstance(node, dict):
+                return any(names(v) for v in node.values())
+            if isinstance(node, list):
+                return any(isinstance(v, str) for v in node) or any(names(v) for v in node)
+            return False
+
+        assert not names(frame["data"]), frame["data"]
+    # the ✕ and ★ keep their legend keys when no list is marked (a trace with no point loses it)
+    assert fig.data[7].name == "empty list" and len(fig.data[7].x) >= 1
+    assert fig.data[8].name == "repaired this step" and len(fig.data[8].x) >= 1
+    # one colour per list, the same on the vectors, the centroids and the bars
+    assert fig.data[2].marker.colorscale == fig.data[0].marker.colorscale == fig.data[5].marker.colorscale

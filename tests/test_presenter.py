@@ -117,11 +117,14 @@ def test_for_projector_scales_the_training_animation_frames():
     fig = figures.training_animation(proj.points, proj.sample_ids, km.history, paths, "toy")
     big = figures.for_projector(fig)
     assert len(big.frames) == len(fig.frames) > 1
+    # the centroids' ◆ and the ✕ / ★ marks are sized on the figure's traces (frames move them)
+    for i in (2, 7, 8):
+        assert big.data[i].marker.size == pytest.approx(fig.data[i].marker.size * figures.PROJECTOR["marker"])
     for small, large in zip(fig.frames, big.frames):
-        a = np.asarray(small.data[2].marker.size, float)  # the centroids: ◆ ✕ ★ sizes per list
-        b = np.asarray(large.data[2].marker.size, float)
-        assert b == pytest.approx(a * figures.PROJECTOR["marker"])
         assert large.layout.title.text == small.layout.title.text
+        assert list(large.traces) == list(small.traces)
+        for a, b in zip(small.data, large.data):  # positions and colours are not scaled
+            assert a.to_plotly_json() == b.to_plotly_json()
 
 
 # ------------------------------------------------------------------ every page, present=1

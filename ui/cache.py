@@ -19,6 +19,7 @@ import streamlit as st
 
 import ivfcore
 from ivfcore import tuning
+from ivfcore.blas import one_thread as one_blas_thread
 
 from . import budget, figures, file_queries, metric_lesson, query, uploads, worker
 
@@ -231,31 +232,36 @@ def training(spec, tkey, _x, progress=None, _init=None):
     nlist, init, empty, max_iter, tol, seed = tkey[:6]
 
     def compute():
-        return ivfcore.train_kmeans(
-            _x, nlist, init=init if _init is None else _init, empty=empty, max_iter=max_iter,
-            tol=tol, seed=seed, callback=progress, metric=metric_of(tkey),
-        )
+        # one BLAS thread: two fighting over a shared 2-core server made k-means 4x slower
+        with one_blas_thread():
+            return ivfcore.train_kmeans(
+                _x, nlist, init=init if _init is None else _init, empty=empty, max_iter=max_iter,
+                tol=tol, seed=seed, callback=progress, metric=metric_of(tkey),
+            )
 
     return _trainings().get_or_compute((spec, tkey), compute)
 
 
 @shared(show_spinner="Building the inverted lists…")
 def index(spec, tkey, _x, _centroids):
-    return ivfcore.build_ivf(_x, _centroids, metric=metric_of(tkey))
+    with one_blas_thread():
+        return ivfcore.build_ivf(_x, _centroids, metric=metric_of(tkey))
 
 
 @shared(show_spinner=False)
 def projection(spec, method, _x):
     if method == "umap":
         return worker.run(ivfcore.fit_projection, _x, "umap", sample_size=DISPLAY_POINTS, seed=0)
-    return ivfcore.fit_projection(_x, "pca", sample_size=DISPLAY_POINTS, seed=0)
+    with one_blas_thread():  # PCA of 100k x 128: 0.4 s on one thread, seconds on two when busy
+        return ivfcore.fit_projection(_x, "pca", sample_size=DISPLAY_POINTS, seed=0)
 
 
 @shared(show_spinner=False)
 def centroid_paths(spec, tkey, method, _proj, _km):
     """2-D positions (steps, nlist, 2) of every iteration's centroids, placed in one call."""
     stacked = np.vstack([s.centroids for s in _km.history])
-    xy = _proj.transform(stacked)
+    with one_blas_thread():
+        xy = _proj.transform(stacked)
     return xy.reshape(len(_km.history), _km.k, 2)
 
 

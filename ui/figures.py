@@ -24,7 +24,7 @@ FONT = dict(size=13)
 TITLE_FONT = dict(size=15)
 SUBPLOT_TITLE_SIZE = 12
 AXIS_2D = dict(showticklabels=False, zeroline=False, showgrid=False)
-PLAY_MS = 450
+PLAY_MS = 100  # 10 frames a second at most (issue #15)
 
 
 # Okabe & Ito's colour-blind-safe set without its green, vermillion and black, which the
@@ -168,16 +168,38 @@ def _trail(paths, upto, length):
     return buf[:, 0], buf[:, 1]
 
 
-def _centroid_style(step, k):
-    """Marker symbol, size and outline colour of each centroid in one step."""
-    symbol = np.full(k, "diamond", dtype=object)
-    size = np.full(k, 11)
-    line = np.full(k, "#222222", dtype=object)
-    empty = step.sizes == 0
-    symbol[empty], size[empty], line[empty] = "x", 14, EMPTY
-    rep = step.repaired
-    symbol[rep], size[rep], line[rep] = "star", 17, REPAIRED
-    return list(symbol), size, list(line)
+# plotly.js's names of the numpy types a typed array may hold
+_JS_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+             "float32": "f4", "float64": "f8"}
+
+
+def _typed(a):
+    """A numpy array as plotly.js's typed-array spec (base64 bytes), as plotly.py sends arrays.
+
+    plotly.py passes such a spec through unchecked, where it checks a numpy array (~1 ms
+    each): the training animation's frames hold hundreds of arrays.
+    """
+    a = np.ascontiguousarray(a)
+    if a.dtype == np.int64:
+        a = a.astype(np.int32)
+    if a.size == 0 or a.dtype.name not in _JS_TYPES:
+        return a.tolist()
+    out = {"dtype": _JS_TYPES[a.dtype.name], "bdata": base64.b64encode(a).decode("ascii")}
+    if a.ndim > 1:
+        out["shape"] = ", ".join(str(n) for n in a.shape)
+    return out
+
+
+def _marked(paths, i, lists):
+    """Positions (x, y) and list numbers of some centroids at step ``i`` (for the ✕ / ★ marks).
+
+    No list: one point at NaN (list -1), drawn nowhere; a trace with no point at all would
+    lose its legend key, which explains the marks.
+    """
+    lists = np.asarray(lists, dtype=np.int32)
+    if not len(lists):
+        return np.full(1, np.nan, np.float32), np.full(1, np.nan, np.float32), np.full(1, -1, np.int32)
+    return paths[i, lists, 0], paths[i, lists, 1], lists
 
 
 def _step_title(step, total):
@@ -191,8 +213,22 @@ def _step_title(step, total):
     return " · ".join(bits)
 
 
+#: Traces of the training animation that its frames change, in the figure's trace order:
+#: vectors (colours), centroid trails, centroids, this iteration's inertia, list sizes,
+#: the ✕ marks of empty lists and the ★ marks of repaired ones (these two only when some
+#: step has an empty or repaired list).
+ANIMATED_TRACES = (0, 1, 2, 4, 5, 7, 8)
+
+
 def training_animation(points, ids, history, paths, title, trail=8, playing_total=None):
     """k-means as an animation: recoloured points, moving centroids, inertia, list sizes.
+
+    Each frame carries only what changes, as numbers (the vectors' list labels in the
+    smallest integer type, positions, sorted sizes): colours come from a colourscale set once
+    on the figure's traces, and an empty (✕) or repaired (★) list is a mark drawn over its
+    centroid by a trace of its own. Plotly validates every list of colours or symbol names
+    element by element, which made a 50-iteration animation take seconds to build; the
+    browser also redraws less per frame.
 
     Parameters
     ----------
@@ -212,63 +248,89 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
         horizontal_spacing=0.13, vertical_spacing=0.2,
     )
     fig.update_annotations(font_size=SUBPLOT_TITLE_SIZE)
-    cols = np.array(palette(k))
     its = np.array([s.iteration for s in history])
     inertia = np.array([s.inertia for s in history])
     shift = np.array([s.shift if s.iteration else np.nan for s in history])
     ymax = max(int(s.sizes.max()) for s in history) * 1.05
+    list_ids = np.arange(k, dtype=np.int16 if k < 2**15 else np.int32)
 
     def frame_traces(i):
         s = history[i]
-        lab = s.labels[ids]
         tx, ty = _trail(paths, i, trail)
-        sym, size, line = _centroid_style(s, k)
-        order = np.argsort(-s.sizes, kind="stable")
+        order = np.argsort(-s.sizes, kind="stable").astype(list_ids.dtype)
+        ex, ey, empty = _marked(paths, i, np.flatnonzero(s.sizes == 0))
+        rx, ry, repaired = _marked(paths, i, s.repaired)
         return [
-            go.Scattergl(marker=_label_marker(lab, k, size=4, opacity=0.75)),
-            go.Scattergl(x=tx, y=ty),
-            go.Scattergl(x=paths[i, :, 0], y=paths[i, :, 1],
-                       marker=dict(symbol=sym, size=size, color=cols, line=dict(color=line, width=2)),
-                       customdata=np.c_[np.arange(k), s.sizes]),
-            go.Scatter(x=[s.iteration], y=[s.inertia]),
-            go.Bar(x=np.arange(k), y=s.sizes[order], marker_color=cols[order],
-                   customdata=order, text=None),
+            dict(type="scattergl", marker=dict(color=s.labels[ids])),
+            dict(type="scattergl", x=tx, y=ty),
+            dict(type="scattergl", x=paths[i, :, 0], y=paths[i, :, 1],
+                 customdata=np.c_[list_ids, s.sizes].astype(np.int32)),
+            dict(type="scatter", x=[s.iteration], y=[s.inertia]),
+            dict(type="bar", y=s.sizes[order], marker=dict(color=order), customdata=order),
+            dict(type="scattergl", x=ex, y=ey, customdata=empty),
+            dict(type="scattergl", x=rx, y=ry, customdata=repaired),
         ]
+
+    def typed(trace):
+        """A frame trace with its arrays as typed-array specs (see :func:`_typed`)."""
+        out = {}
+        for key, v in trace.items():
+            out[key] = typed(v) if isinstance(v, dict) else _typed(v) if isinstance(v, np.ndarray) else v
+        return out
 
     first = frame_traces(0)
     fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="vectors",
                                customdata=ids, hovertemplate="vector %{customdata}<extra></extra>",
-                               showlegend=False, **_props(first[0])), row=1, col=1)
+                               showlegend=False,
+                               marker=_label_marker(first[0]["marker"]["color"], k, size=4, opacity=0.75)),
+                  row=1, col=1)
     fig.add_trace(go.Scattergl(mode="lines", name="centroid path", line=dict(color="#333", width=1),
-                             hoverinfo="skip", showlegend=True, **_props(first[1])), row=1, col=1)
+                               hoverinfo="skip", showlegend=True, x=first[1]["x"], y=first[1]["y"]),
+                  row=1, col=1)
     fig.add_trace(go.Scattergl(mode="markers", name="centroid",
-                             hovertemplate="list %{customdata[0]}: %{customdata[1]} vectors<extra></extra>",
-                             **_props(first[2])), row=1, col=1)
+                               hovertemplate="list %{customdata[0]}: %{customdata[1]} vectors<extra></extra>",
+                               marker=dict(symbol="diamond", size=11, color=list_ids, colorscale=_colorscale(k),
+                                           cmin=0, cmax=max(k - 1, 1), showscale=False,
+                                           line=dict(color="#222222", width=2)),
+                               x=first[2]["x"], y=first[2]["y"], customdata=first[2]["customdata"]),
+                  row=1, col=1)
     fig.add_trace(go.Scatter(x=its, y=inertia, mode="lines+markers", name="inertia",
                              line=dict(color="#4c78a8"), marker=dict(size=4),
                              hovertemplate="iteration %{x}: inertia %{y:,.5g}<extra></extra>"),
                   row=1, col=2)
     fig.add_trace(go.Scatter(mode="markers", name="this iteration", showlegend=False,
                              marker=dict(size=13, color="#e45756", symbol="circle-open", line_width=3),
-                             hoverinfo="skip", **_props(first[3])), row=1, col=2)
-    fig.add_trace(go.Bar(name="list size", showlegend=False,
-                         hovertemplate="list %{customdata}: %{y} vectors<extra></extra>",
-                         **_props(first[4])), row=2, col=2)
+                             hoverinfo="skip", x=first[3]["x"], y=first[3]["y"]), row=1, col=2)
+    fig.add_trace(go.Bar(name="list size", showlegend=False, x=np.arange(k), y=first[4]["y"],
+                         marker=dict(color=first[4]["marker"]["color"], colorscale=_colorscale(k),
+                                     cmin=0, cmax=max(k - 1, 1), showscale=False),
+                         customdata=first[4]["customdata"],
+                         hovertemplate="list %{customdata}: %{y} vectors<extra></extra>"), row=2, col=2)
     fig.add_trace(go.Scatter(x=its, y=shift, mode="lines", name="shift",
                              line=dict(color="#72b7b2", dash="dot"),
                              hovertemplate="iteration %{x}: shift %{y:.4g}<extra></extra>"),
                   row=1, col=2, secondary_y=True)
-    # legend-only keys for the centroid markings
-    for name, sym, color in (("empty list", "x", EMPTY), ("repaired this step", "star", REPAIRED)):
-        fig.add_trace(go.Scattergl(x=[None], y=[None], mode="markers", name=name,
-                                 marker=dict(symbol=sym, size=12, color=color)), row=1, col=1)
+    # the marks of empty and repaired lists, over their centroids (and their legend keys)
+    for name, sym, size, color, tr in (("empty list", "x", 14, EMPTY, first[5]),
+                                       ("repaired this step", "star", 17, REPAIRED, first[6])):
+        none = tr["customdata"][0] < 0  # as the legend-only keys were: [None] keeps the key
+        fig.add_trace(go.Scattergl(x=[None] if none else tr["x"], y=[None] if none else tr["y"],
+                                   customdata=tr["customdata"], mode="markers",
+                                   name=name, marker=dict(symbol=sym, size=size, color=color,
+                                                          line=dict(color="#222222", width=1)),
+                                   hovertemplate=f"list %{{customdata}}: {name}<extra></extra>"),
+                      row=1, col=1)
 
-    animated = [0, 1, 2, 4, 5]
-    fig.frames = [
-        go.Frame(name=str(s.iteration), data=frame_traces(i), traces=animated,
-                 layout=dict(title_text=f"{title} — {_step_title(s, total)}"))
-        for i, s in enumerate(history)
-    ]
+    if len(history) > 1:
+        # the ✕ / ★ traces stay out of the frames when no list is ever empty or repaired
+        marks = any(s.n_empty or len(s.repaired) for s in history)
+        animated = list(ANIMATED_TRACES) if marks else list(ANIMATED_TRACES[:-2])
+        fig.frames = [
+            dict(name=str(s.iteration), data=[typed(t) for t in frame_traces(i)[: len(animated)]],
+                 traces=animated,
+                 layout=dict(title=dict(text=f"{title} — {_step_title(s, total)}")))
+            for i, s in enumerate(history)
+        ]
     xy_all = np.vstack([points, paths.reshape(-1, 2)])
     _fixed_axes(fig, xy_all, row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2, range=[-0.5, max(total - 1, 1) + 0.5])
@@ -282,13 +344,6 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
         _add_player(fig, [str(s.iteration) for s in history])
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0, yanchor="top"), bargap=0.05)
     return fig
-
-
-def _props(trace):
-    """The animated properties of a frame trace, to seed the figure's own trace."""
-    js = trace.to_plotly_json()
-    js.pop("type", None)
-    return js
 
 
 def _add_player(fig, names):
