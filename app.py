@@ -30,6 +30,7 @@ if __name__ == "__main__":
         st.Page("pages/aging.py", title="11 · An index that ages", icon=":material/update:"),
         st.Page("pages/filtered.py", title="12 · Filtered search", icon=":material/filter_alt:"),
     ]
+    cache.engine_warm_up()  # compiled kernels ready before a learner's first click
     page = st.navigation(PAGES)
     state.init(page.url_path)
     # The presenter view folds the sidebar away (its toggle then sits at the top of the page);

@@ -5,7 +5,7 @@ IVF-Flat and IVF-PQ search with traces, exact search, recall and list-size stati
 metrics "l2", "ip" and "cosine" (:mod:`ivfcore.metrics`).
 """
 
-from . import aging, filtering
+from . import aging, filtering, warmup
 from .datasets import KINDS, Dataset, make_dataset
 from .errors import InputError
 from .ivf import IVFIndex, QueryTrace, SearchResult, build_ivf

@@ -23,6 +23,27 @@ from ivfcore.blas import one_thread as one_blas_thread
 
 from . import budget, figures, file_queries, metric_lesson, query, uploads, worker
 
+@st.cache_resource
+def engine_warm_up():
+    """Once per server: compile or load the engine's numba kernels in a background thread.
+
+    Without it the first learner to train or search on a fresh checkout waits seconds for the
+    compiler (:mod:`ivfcore.warmup`); a learner who arrives meanwhile waits for the same
+    compilation, never a second one (numba compiles under one lock).
+    """
+    def run():
+        try:
+            ivfcore.warmup.warm_up()
+        except Exception:  # a failed warm-up only means the first real call compiles
+            import logging
+
+            logging.getLogger(__name__).exception("warming up the engine's kernels failed")
+
+    thread = threading.Thread(target=run, name="ivfcore-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 DISPLAY_POINTS = 5000  # vectors drawn in the 2-D views (the rest are counted, not drawn)
 
 
