@@ -30,7 +30,6 @@ if __name__ == "__main__":
         st.Page("pages/aging.py", title="11 · An index that ages", icon=":material/update:"),
         st.Page("pages/filtered.py", title="12 · Filtered search", icon=":material/filter_alt:"),
     ]
-    cache.engine_warm_up()  # compiled kernels ready before a learner's first click
     page = st.navigation(PAGES)
     state.init(page.url_path)
     # The presenter view folds the sidebar away (its toggle then sits at the top of the page);
@@ -42,3 +41,6 @@ if __name__ == "__main__":
     with runlog.timed(page), cache.work_scope():
         sidebar.show()
         page.run()
+    # After the page is sent, so the first page is not slowed: compiled kernels ready before a
+    # learner's first search or training.
+    cache.engine_warm_up()
