@@ -7,14 +7,20 @@ nearer, or inner products / cosine similarities, larger is nearer (see :mod:`ivf
 import numpy as np
 
 from ._validation import as_count, as_vectors, check_same_dim
-from .distances import chunk_rows, squared_norms
+from . import blas
+from .distances import squared_norms
 from .errors import InputError
 from .metrics import check_metric, is_similarity, prepare, to_reported
 from .scan import push_rows
 
-# Queries per block of exact search; each block meets the stored vectors in blocks of
-# chunk_rows(EXACT_QUERY_BLOCK) rows.
-EXACT_QUERY_BLOCK = 1024
+# Exact search works in blocks of EXACT_QUERY_BLOCK queries x EXACT_BASE_BLOCK stored vectors:
+# one single-threaded BLAS product each (2 MB of scores in float32, which stay in cache while
+# they are folded into the running top-k), the query blocks shared by one Python thread per
+# core. Measured against FAISS's IndexFlatL2 in one process (1,000 queries of the exercise,
+# 100,000 x 128, 2 cores, quiet): 0.75x its qps, against 0.40x with 1,024 x 4,096 blocks and
+# two BLAS threads alternating with numba's (their threads then wait for each other).
+EXACT_QUERY_BLOCK = 256
+EXACT_BASE_BLOCK = 2048
 
 
 def brute_force_knn(x, xq, k, *, metric="l2"):
@@ -73,17 +79,26 @@ def exact_knn(x, xq, k, x_norms=None, *, metric="l2"):
         return to_reported(dist, metric), ids
     # Blocks of queries x blocks of stored vectors: one BLAS product each, folded into every
     # query's running top-k (no (m, n) matrix, no partition of whole rows).
-    q_step = min(m, EXACT_QUERY_BLOCK)
-    x_step = chunk_rows(q_step)
+    q_step, x_step = EXACT_QUERY_BLOCK, EXACT_BASE_BLOCK
     col_ids = np.arange(n, dtype=np.int64)
-    for qs in range(0, m, q_step):
+
+    def fold(qs):
         qe = min(m, qs + q_step)
+        qn = q_norms[qs:qe] if l2 else q_norms
         for xs in range(0, n, x_step):
             xe = min(n, xs + x_step)
             ip = xq[qs:qe] @ x[xs:xe].T
-            qn = q_norms[qs:qe] if l2 else q_norms
             bn = b_norms[xs:xe] if l2 else b_norms
             push_rows(ip, qn, bn, col_ids[xs:xe], l2, dist[qs:qe], ids[qs:qe])
+
+    starts = range(0, m, q_step)
+    threads = min(blas.n_threads(), len(starts))
+    with blas.one_thread():
+        if threads == 1:
+            for qs in starts:
+                fold(qs)
+        else:
+            list(blas.pool(threads).map(fold, starts))
     return to_reported(dist, metric), ids
 
 

@@ -22,9 +22,6 @@ sums.
 """
 
 import itertools
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -87,14 +84,6 @@ def block_rows(k):
     return int(min(MAX_BLOCK_ROWS, max(MIN_BLOCK_ROWS, BLOCK_ELEMENTS // max(1, k))))
 
 
-def n_threads():
-    """Python threads a pass uses: one per core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def lloyd_pass(x, c, x_norms=None, *, metric="l2", with_sums=True, threads=None):
     """Nearest centroid of every row of ``x`` and, optionally, every cluster's sum and count.
 
@@ -137,7 +126,7 @@ def lloyd_pass(x, c, x_norms=None, *, metric="l2", with_sums=True, threads=None)
     values = np.empty(n, dtype=x.dtype)
     step = block_rows(k)
     starts = range(0, n, step)
-    threads = n_threads() if threads is None else max(1, int(threads))
+    threads = blas.n_threads() if threads is None else max(1, int(threads))
     threads = max(1, min(threads, n // MIN_ROWS_PER_THREAD, len(starts)))
     next_block = itertools.count().__next__  # atomic under the interpreter lock
 
@@ -161,7 +150,7 @@ def lloyd_pass(x, c, x_norms=None, *, metric="l2", with_sums=True, threads=None)
         if threads == 1:
             parts = [work()]
         else:
-            parts = list(_pool(threads).map(lambda _: work(), range(threads)))
+            parts = list(blas.pool(threads).map(lambda _: work(), range(threads)))
     if not with_sums:
         return labels, values, None, None
     sums, counts = parts[0]
@@ -181,19 +170,5 @@ def lloyd_pass_numpy(x, c, x_norms=None, *, metric="l2"):
     sums = np.zeros((k, x.shape[1]), dtype=x.dtype)
     np.add.at(sums, labels, x)
     return labels, values, sums, counts
-
-
-# --- threads ---------------------------------------------------------------------------------
-
-_pool_lock = threading.Lock()
-_pools = {}
-
-
-def _pool(threads):
-    """A thread pool kept for the process (one per size), made on first use."""
-    with _pool_lock:
-        if threads not in _pools:
-            _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="ivfcore-lloyd")
-        return _pools[threads]
 
 

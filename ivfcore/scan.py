@@ -153,24 +153,13 @@ def _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i):
 
 
 @njit(nogil=True, cache=True)
-def _push_rows_serial(ip, q_norms, b_norms, ids, l2, out_d, out_i):
-    for r in range(ip.shape[0]):
-        _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i)
-
-
-@njit(parallel=True, cache=True)
-def _push_rows_parallel(ip, q_norms, b_norms, ids, l2, out_d, out_i):
-    for r in prange(ip.shape[0]):
-        _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i)
-
-
 def push_rows(ip, q_norms, b_norms, ids, l2, out_d, out_i):
     """:func:`push_block` for consecutive rows (row ``i`` is query ``i``, no filter): exact search.
 
-    Rows in parallel from :data:`PARALLEL_MIN_ROWS` rows on.
+    On the calling thread (exact search runs its own threads, one per block of queries).
     """
-    kernel = _push_rows_parallel if ip.shape[0] >= PARALLEL_MIN_ROWS else _push_rows_serial
-    kernel(ip, q_norms, b_norms, ids, l2, out_d, out_i)
+    for r in range(ip.shape[0]):
+        _push_row(r, ip, q_norms, b_norms, ids, l2, out_d, out_i)
 
 
 

@@ -20,8 +20,8 @@ print(json.dumps(sorted(f"{m.__name__}.{n}" for m in (scan, lloyd, adc) for n, f
 
 # the entry points of each route: per-query scan (serial and parallel), one product per list,
 # the fused Lloyd pass, the IVF-PQ scan
-ROUTES = ("ivfcore.scan._scan_serial", "ivfcore.scan._scan_parallel", "ivfcore.scan._push_rows_parallel",
-          "ivfcore.lloyd._block", "ivfcore.adc._scan")
+ROUTES = ("ivfcore.scan._scan_serial", "ivfcore.scan._scan_parallel", "ivfcore.scan.push_block",
+          "ivfcore.scan.push_rows", "ivfcore.lloyd._block", "ivfcore.adc._scan")
 
 
 def _compiled(mode):
