@@ -21,7 +21,6 @@ way scikit-learn's Lloyd runs (256-row chunks, one thread each), without a secon
 sums.
 """
 
-import itertools
 
 import numba
 import numpy as np
@@ -38,6 +37,8 @@ MIN_BLOCK_ROWS = 256
 MAX_BLOCK_ROWS = 512
 # Below this many rows a second thread is not worth starting.
 MIN_ROWS_PER_THREAD = 8192
+# Runs of blocks summed separately (see lloyd_pass): at most this many threads share a pass.
+SLOTS = 4
 
 
 @numba.njit(nogil=True, cache=True)
@@ -126,31 +127,33 @@ def lloyd_pass(x, c, x_norms=None, *, metric="l2", with_sums=True, threads=None)
     values = np.empty(n, dtype=x.dtype)
     step = block_rows(k)
     starts = range(0, n, step)
+    # The blocks are cut into runs of consecutive blocks (their number set by n alone), each
+    # summed on its own in block order and the runs added in order: the float sums (so the
+    # centroids) are the same whatever the number of threads and however they are scheduled.
+    slots = max(1, min(SLOTS, n // MIN_ROWS_PER_THREAD, len(starts)))
     threads = blas.n_threads() if threads is None else max(1, int(threads))
-    threads = max(1, min(threads, n // MIN_ROWS_PER_THREAD, len(starts)))
-    next_block = itertools.count().__next__  # atomic under the interpreter lock
+    threads = min(threads, slots)
+    cuts = np.linspace(0, len(starts), slots + 1).astype(int)
 
-    def work():
+    def work(slot):
         sums = np.zeros((k, d) if with_sums else (0, 0), dtype=x.dtype)
         counts = np.zeros(k if with_sums else 0, dtype=np.int64)
         buf = np.empty((k, step), dtype=x.dtype)
         best = np.empty(step, dtype=x.dtype)
-        while True:
-            b = next_block()
-            if b >= len(starts):
-                return sums, counts
+        for b in range(cuts[slot], cuts[slot + 1]):
             start = starts[b]
             stop = min(n, start + step)
             rows = slice(start, stop)
             np.matmul(cm, x[rows].T, out=buf[:, : stop - start])
             _block(buf, stop - start, c_norms, l2, x_norms[rows] if l2 else x_norms, x[rows],
                    labels[rows], values[rows], best, sums, counts)
+        return sums, counts
 
     with blas.one_thread():
         if threads == 1:
-            parts = [work()]
+            parts = [work(slot) for slot in range(slots)]
         else:
-            parts = list(blas.pool(threads).map(lambda _: work(), range(threads)))
+            parts = list(blas.pool(threads).map(work, range(slots)))
     if not with_sums:
         return labels, values, None, None
     sums, counts = parts[0]

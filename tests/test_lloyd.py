@@ -86,3 +86,17 @@ def test_blas_thread_limit_is_restored():
     lloyd.lloyd_pass(x, c, threads=2)
     after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
     assert before == after
+
+
+def test_sums_do_not_depend_on_the_number_of_threads():
+    """The same float sums (so the same centroids) on 1, 2 or 3 threads, run after run: the
+    order of the float additions is fixed (a class quotes the cluster sizes that follow)."""
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((40_000, 16)) * 50 + 1000).astype(np.float32)  # large values: rounding shows
+    c = x[rng.choice(len(x), 30, replace=False)]
+    ref = lloyd.lloyd_pass(x, c, threads=1)
+    for threads in (2, 3, 2):
+        got = lloyd.lloyd_pass(x, c, threads=threads)
+        assert np.array_equal(got[0], ref[0])
+        assert np.array_equal(got[2], ref[2]), threads  # bit for bit
+        assert np.array_equal(got[3], ref[3])
