@@ -32,6 +32,22 @@ def test_faiss_and_milvus_snippets_name_the_pair():
     compile(py, "snippet", "exec")
 
 
+def _run_script(tmp_path, script, xb, centroids, xq):
+    """Write the downloads and the queries to ``tmp_path``, run the script as a user would."""
+    (tmp_path / export.VECTORS_NAME).write_bytes(export.npy_bytes(xb))
+    (tmp_path / export.CENTROIDS_NAME).write_bytes(export.npy_bytes(centroids))
+    np.save(tmp_path / "queries.npy", xq)
+    (tmp_path / export.SCRIPT_NAME).write_text(script)
+    run = subprocess.run(
+        [sys.executable, export.SCRIPT_NAME, export.VECTORS_NAME, export.CENTROIDS_NAME,
+         "queries.npy", "--out", "ids.npy"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    return run, np.load(tmp_path / "ids.npy")
+
+
 @pytest.mark.parametrize("nlist,nprobe", [(16, 3), (40, 1)])
 def test_faiss_script_rebuilds_the_index_and_returns_our_ids(tmp_path, nlist, nprobe):
     pytest.importorskip("faiss")
@@ -40,18 +56,7 @@ def test_faiss_script_rebuilds_the_index_and_returns_our_ids(tmp_path, nlist, np
     index = ivfcore.build_ivf(ds.x, km.centroids)
     xq = ivfcore.make_dataset("blobs", seed=9, n=200, d=12, centers=6).x
     ours = index.search(xq, k=10, nprobe=nprobe).ids
-    (tmp_path / export.VECTORS_NAME).write_bytes(export.npy_bytes(ds.x))
-    (tmp_path / export.CENTROIDS_NAME).write_bytes(export.npy_bytes(km.centroids))
-    np.save(tmp_path / "queries.npy", xq)
-    (tmp_path / export.SCRIPT_NAME).write_text(export.faiss_script(nlist, nprobe, ds.d, k=10))
-    run = subprocess.run(
-        [sys.executable, export.SCRIPT_NAME, export.VECTORS_NAME, export.CENTROIDS_NAME,
-         "queries.npy", "--out", "ids.npy"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert run.returncode == 0, run.stderr
-    theirs = np.load(tmp_path / "ids.npy")
+    run, theirs = _run_script(tmp_path, export.faiss_script(nlist, nprobe, ds.d, k=10), ds.x, km.centroids, xq)
     np.testing.assert_array_equal(theirs, ours)
     assert run.stdout.splitlines()[0] == " ".join(map(str, ours[0]))
 
@@ -68,18 +73,8 @@ def test_faiss_script_rebuilds_an_inner_product_index_and_returns_our_ids(tmp_pa
     script = export.faiss_script(nlist, nprobe, xb.shape[1], k=10, metric=metric)
     assert "faiss.METRIC_INNER_PRODUCT" in script and "IndexFlatIP" in script
     assert ("COSINE = True" in script) == (metric == "cosine")
-    (tmp_path / export.VECTORS_NAME).write_bytes(export.npy_bytes(xb))
-    (tmp_path / export.CENTROIDS_NAME).write_bytes(export.npy_bytes(km.centroids))
-    np.save(tmp_path / "queries.npy", xq)
-    (tmp_path / export.SCRIPT_NAME).write_text(script)
-    run = subprocess.run(
-        [sys.executable, export.SCRIPT_NAME, export.VECTORS_NAME, export.CENTROIDS_NAME,
-         "queries.npy", "--out", "ids.npy"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert run.returncode == 0, run.stderr
-    np.testing.assert_array_equal(np.load(tmp_path / "ids.npy"), ours)
+    _, theirs = _run_script(tmp_path, script, xb, km.centroids, xq)
+    np.testing.assert_array_equal(theirs, ours)
 
 
 def test_snippets_for_cosine_name_every_systems_cosine():
