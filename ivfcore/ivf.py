@@ -17,7 +17,7 @@ import numpy as np
 
 from ._validation import as_count, as_vectors, check_same_dim
 from .distances import (
-    CHUNK_ELEMENTS, chunk_rows, nearest, pairwise_scores, smallest_k, squared_norms,
+    CHUNK_ELEMENTS, chunk_rows, nearest, pairwise_scores, squared_norms,
 )
 from .errors import InputError
 from .filtering import check_allowed, check_max_nprobe, lists_to_open
@@ -497,25 +497,6 @@ def _without(ids, distances, exclude_id, k):
     if exclude_id is not None:
         keep &= ids != exclude_id
     return ids[keep][:k], distances[keep][:k]
-
-
-def keep_top(cand_d, cand_i, qi, slot, block, ids, k):
-    """Store the k best of each row of ``block`` (queries ``qi`` against one list) in its probe slot."""
-    top = smallest_k(block, k)
-    kk = top.shape[1]
-    cand_d[qi, slot, :kk] = np.take_along_axis(block, top, axis=1)
-    cand_i[qi, slot, :kk] = ids[top]
-
-
-def merge_top(cand_d, cand_i, k, out_ids, out_dist):
-    """Merge the per-slot candidates (m, nprobe, k) into each query's k best; -1 where none."""
-    m = cand_d.shape[0]
-    cand_d = cand_d.reshape(m, -1)
-    cand_i = cand_i.reshape(m, -1)
-    best = smallest_k(cand_d, k)
-    out_dist[:] = np.take_along_axis(cand_d, best, axis=1)
-    out_ids[:] = np.take_along_axis(cand_i, best, axis=1)
-    out_ids[~np.isfinite(out_dist)] = -1
 
 
 def build_ivf(x, centroids, *, metric="l2"):
