@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import ivfcore
 from ui import budget, cache
 
 
@@ -77,3 +78,22 @@ def test_a_dataset_evicted_while_a_finished_page_still_cycles_on_it_is_freed(sto
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_a_run_keeps_its_dataset_when_others_evict_it_meanwhile(store, monkeypatch):
+    """Asked for again in the same run after another learner's work evicted it, the dataset is
+    the run's own copy, not a second generation (which the run, already holding a reservation,
+    would make without waiting for memory)."""
+    monkeypatch.setattr(cache, "LARGE_BYTES", 2**20)
+    spec = ("uniform", 3, (("n", 10_000), ("d", 64)))
+    made = []
+    real = ivfcore.make_dataset
+    monkeypatch.setattr(ivfcore, "make_dataset", lambda *a, **k: made.append(a) or real(*a, **k))
+    with cache.work_scope():
+        ds = cache.dataset(spec)
+        store.clear()  # another learner's generation evicted everything
+        assert cache.dataset(spec) is ds
+        assert len(made) == 1
+    with cache.work_scope():  # a new run asks the shared cache again
+        assert cache.dataset(spec) is not ds
+    assert len(made) == 2
