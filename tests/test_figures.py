@@ -247,3 +247,17 @@ def test_first_training_frame_says_the_other_iterations_are_coming():
     assert "Iteration 0 of 6" in fig.layout.title.text  # what bench.app_timing waits for
     assert not fig.frames and not fig.layout.updatemenus
     assert fig.data[9].text[0].startswith("Iteration 0 of 6")
+
+
+def test_step_strip_sits_above_the_panels_and_keeps_the_gap_between_the_right_ones():
+    """The strip takes the top of the figure; the right panels keep the 0.2 gap that holds the
+    upper one's x title and the lower one's heading (in presenter view they overlapped)."""
+    import pytest
+
+    points, ids, km, paths = _toy_training()
+    fig = figures.training_animation(points, ids, km.history, paths, "toy")
+    lay = fig.layout
+    assert lay.yaxis2.domain[0] - lay.yaxis4.domain[1] == pytest.approx(0.2)
+    panels_top = max(lay.yaxis.domain[1], lay.yaxis2.domain[1])
+    assert lay.yaxis10.domain[0] > panels_top
+    assert sorted(a.y for a in lay.annotations) == pytest.approx([lay.yaxis4.domain[1], panels_top, panels_top])

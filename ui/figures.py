@@ -386,11 +386,15 @@ def _step_strip(fig, text):
     A text trace on axes of its own: frames update it in place, where the figure's title
     would need a full redraw. The panels and their titles move down to make room.
     """
-    for name in ("yaxis", "yaxis2", "yaxis4"):
-        lo, hi = fig.layout[name].domain
-        fig.layout[name].domain = [lo * _PANELS_TOP, hi * _PANELS_TOP]
-    for note in fig.layout.annotations:
-        note.y = note.y * _PANELS_TOP
+    # the right-hand panels each give up half the room, so the gap between them (for the
+    # upper one's x title and the lower one's heading, larger in presenter view) stays
+    half = (1 - _PANELS_TOP) / 2
+    top, (lo2, _), (_, hi4) = _PANELS_TOP, fig.layout.yaxis2.domain, fig.layout.yaxis4.domain
+    fig.layout.yaxis.domain = [0, top]
+    fig.layout.yaxis2.domain = [lo2 - half, top]
+    fig.layout.yaxis4.domain = [0, hi4 - half]
+    for note in fig.layout.annotations:  # the panels' headings, at their tops
+        note.y = top if note.y == 1 else hi4 - half
     xa, ya = _STEP_AXES
     hidden = dict(visible=False, range=[0, 1], autorange=False, fixedrange=True)
     fig.update_layout({f"xaxis{xa[1:]}": dict(domain=[0, 1], anchor=ya, **hidden),
