@@ -55,11 +55,16 @@ if repairs:
         it, lst, how, src = zip(*repairs)
         tables.table({"iteration": it, "list": lst, "strategy": how,
                       "from (vector id, or list split)": src}, hide_index=True)
+n_drawn, n = len(figures.animated_sample(len(proj.sample_ids))), len(ds.x)
+drawn_words = (f"The picture draws all {n:,} vectors." if n_drawn == n else
+               f"The picture draws {n_drawn:,} of the {n:,} vectors, chosen at random (fewer points "
+               f"keep the animation smooth); the lists, list sizes, inertia and every number here "
+               f"use all {n:,}.")
 st.caption(
     f"Inertia is {INERTIA_WORDS[state.metric()]}; the shift is "
     "how far all centroids moved together in one iteration (the stopping rule compares it "
     "with the tolerance). ✕ marks a list left empty at that iteration, ★ a list repaired in "
-    "it. Points are a random sample of at most 5,000 vectors; the lists and numbers use all. "
+    f"it. {drawn_words} "
     "Drag a box on the picture to zoom in (double-click to zoom out): on the chapter's "
     "exercise the dense ball is small in this view but holds 90% of the vectors."
 )

@@ -471,3 +471,27 @@ def test_a_data_vector_is_not_its_own_neighbour_on_the_search_page():
     _set(at, q="new:3")
     at.run()
     assert "left out of its own results" not in " ".join(c.value for c in at.caption)
+
+
+def test_train_page_says_how_many_vectors_the_animation_draws():
+    """The caption names exactly how many of how many vectors are drawn, and the chart draws
+    that many; the list sizes in the frames still count every vector."""
+    import base64
+    import json
+
+    from ui import figures
+
+    at = _visit(_app(), "pages/train.py")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    ids = spec["data"][0]["customdata"]
+    if isinstance(ids, dict):  # plotly's typed-array spec
+        ids = np.frombuffer(base64.b64decode(ids["bdata"]), dtype=ids["dtype"])
+    caption = " ".join(c.value for c in at.caption)
+    assert f"The picture draws {len(ids):,} of the 5,000 vectors" in caption, caption
+    assert "use all 5,000" in caption
+    assert len(ids) == figures.ANIMATED_POINTS < 5000
+    assert all(t["type"] in ("scatter", "bar") for t in spec["data"])
+    sizes = spec["frames"][-1]["data"][4]["y"]
+    if isinstance(sizes, dict):
+        sizes = np.frombuffer(base64.b64decode(sizes["bdata"]), dtype=sizes["dtype"])
+    assert int(np.sum(sizes)) == 5000

@@ -79,15 +79,23 @@ def test_learner_walkthrough(server, page):
                             ".filter(b => b.getAttribute('aria-checked') === 'true').map(b => b.innerText)")
     assert pressed == ["PCA"], pressed
     pg.wait_for_selector(".js-plotly-plot .updatemenu-button")
-    title0 = _chart_js(pg, "gd.layout.title.text")
-    assert "Iteration 0" in title0
+    # the step is named by a text trace above the panels, as drawn (frames play without redraw)
+    step_text = ("[...gd.querySelectorAll('.textpoint text')].map(e => e.textContent)"
+                 ".find(t => /^Iteration \\d+ of/.test(t))")
+    assert _chart_js(pg, step_text).startswith("Iteration 0 of")
     n_frames = _chart_js(pg, "gd._transitionData._frames.length")
     assert n_frames > 5
+    fills = ("[...gd.querySelectorAll('.scatterlayer .trace:first-child path.point')]"
+             ".slice(0, 300).map(e => e.style.fill).join('|')")
+    colours0 = _chart_js(pg, fills)
+    assert colours0, "the vectors are drawn as SVG points"
     pg.locator(".js-plotly-plot .updatemenu-button").first.click()  # ▶ Play
     pg.wait_for_timeout(2500)
-    title = _chart_js(pg, "gd.layout.title.text")
-    it = int(re.search(r"Iteration (\d+)", title).group(1))
-    assert it > 0, title
+    shown = _chart_js(pg, step_text)
+    it = int(re.search(r"Iteration (\d+)", shown).group(1))
+    assert it > 0, shown
+    # and the drawn vectors took that step's colours (SVG points restyled in place)
+    assert _chart_js(pg, fills) != colours0
     pg.locator(".js-plotly-plot .updatemenu-button").nth(1).click()  # pause
     _shot(pg, "train")
 

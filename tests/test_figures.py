@@ -143,9 +143,10 @@ def _decoded(value):
 
 
 def test_training_frames_hold_each_steps_numbers_and_no_lists_of_names():
-    """Every frame recolours the vectors with that step's labels, moves the centroids and
-    marks the empty lists there; colours and symbols are set once on the traces (plotly
-    checks a list of names element by element: that made the animation take seconds)."""
+    """Every frame recolours the vectors with that step's labels, moves the centroids, marks
+    the empty lists there and names the step in the strip above the panels; colours and
+    symbols are set once on the traces (plotly checks a list of names element by element:
+    that made the animation take seconds)."""
     import ivfcore
 
     ds = ivfcore.make_dataset("duplicates", seed=0, n=600, d=4, duplicate_fraction=0.6, n_distinct=3)
@@ -158,22 +159,28 @@ def test_training_frames_hold_each_steps_numbers_and_no_lists_of_names():
     spec = fig.to_dict()
     assert len(spec["frames"]) == len(km.history)
     for step, frame in zip(km.history, spec["frames"]):
+        assert frame["traces"] == list(figures.ANIMATED_TRACES)
         data = dict(zip(frame["traces"], frame["data"]))
         assert np.array_equal(_decoded(data[0]["marker"]["color"]), step.labels[ids])
         assert np.allclose(_decoded(data[2]["x"]), paths[step.iteration, :, 0])
         assert np.array_equal(_decoded(data[2]["customdata"])[:, 1], step.sizes)
         assert np.array_equal(_decoded(data[5]["y"]), np.sort(step.sizes)[::-1])
+        assert np.array_equal(np.asarray(step.sizes)[_decoded(data[5]["customdata"])], np.sort(step.sizes)[::-1])
         empty = np.flatnonzero(step.sizes == 0)
         marked = _decoded(data[7]["customdata"])
         assert sorted(marked[marked >= 0].tolist()) == empty.tolist()  # -1: none (a NaN point)
         x = _decoded(data[7]["x"])
         assert np.allclose(x[marked >= 0], paths[step.iteration, empty, 0])
         assert np.isnan(x[marked < 0]).all()
-        assert f"Iteration {step.iteration} of" in frame["layout"]["title"]["text"]
+        # the step is named by the strip's text trace (a frame without redraw leaves the title)
+        (text,) = data[9]["text"]
+        assert text.startswith(f"Iteration {step.iteration} of {len(km.history) - 1} · inertia ")
+        assert ("empty list" in text) == bool(step.n_empty)
+        assert "layout" not in frame
 
         def names(node):
             if isinstance(node, dict):
-                return any(names(v) for v in node.values())
+                return any(names(v) for k, v in node.items() if k != "text")
             if isinstance(node, list):
                 return any(isinstance(v, str) for v in node) or any(names(v) for v in node)
             return False
@@ -182,5 +189,75 @@ def test_training_frames_hold_each_steps_numbers_and_no_lists_of_names():
     # the ✕ and ★ keep their legend keys when no list is marked (a trace with no point loses it)
     assert fig.data[7].name == "empty list" and len(fig.data[7].x) >= 1
     assert fig.data[8].name == "repaired this step" and len(fig.data[8].x) >= 1
-    # one colour per list, the same on the vectors, the centroids and the bars
-    assert fig.data[2].marker.colorscale == fig.data[0].marker.colorscale == fig.data[5].marker.colorscale
+    # one colour per list, the same on the vectors and the centroids
+    assert fig.data[2].marker.colorscale == fig.data[0].marker.colorscale
+
+
+def _toy_training(n=600, k=8):
+    import ivfcore
+
+    ds = ivfcore.make_dataset("blobs", seed=0, n=n, d=4, centers=3)
+    km = ivfcore.train_kmeans(ds.x, k, init="random", max_iter=6, seed=0)
+    ids = np.arange(n)
+    points = ds.x[:, :2].astype(np.float32)
+    paths = np.stack([s.centroids[:, :2] for s in km.history]).astype(np.float32)
+    return points, ids, km, paths
+
+
+def test_training_animation_plays_without_redraw_on_svg_traces():
+    """Frames update SVG traces in place: no WebGL trace (a WebGL trace changes only on a
+    full redraw, 0.4-1.3 s a frame in a software renderer), and no frame asks for a redraw."""
+    points, ids, km, paths = _toy_training()
+    fig = figures.training_animation(points, ids, km.history, paths, "toy")
+    assert {t.type for t in fig.data} <= {"scatter", "bar"}
+    assert all(t.get("type") in ("scatter", "bar") for f in fig.to_dict()["frames"] for t in f["data"])
+    play, pause = fig.layout.updatemenus[0].buttons
+    assert play.args[1]["frame"] == {"duration": figures.PLAY_MS, "redraw": False}
+    assert figures.PLAY_MS < 100  # the browser waits a display refresh more: 100 ms played ~9/s
+    for step in fig.layout.sliders[0].steps:
+        assert step.args[1]["frame"]["redraw"] is False
+    # the bars are one colour: a number on a colourscale makes plotly.js warn per bar, per frame
+    assert isinstance(fig.data[5].marker.color, str)
+    # the heading names the run; the strip names the step shown
+    assert fig.layout.title.text == f"toy — Iteration 0 to {len(km.history) - 1}"
+    assert fig.data[9].text[0].startswith(f"Iteration 0 of {len(km.history) - 1} · inertia ")
+
+
+def test_training_animation_draws_an_even_sample_of_the_displayed_vectors():
+    n = 2 * figures.ANIMATED_POINTS + 1
+    points, ids, km, paths = _toy_training(n=n)
+    fig = figures.training_animation(points, ids, km.history, paths, "toy")
+    drawn = np.asarray(fig.data[0].customdata)
+    assert len(drawn) == figures.ANIMATED_POINTS
+    assert len(np.unique(drawn)) == len(drawn) and np.all(np.diff(drawn) > 0)
+    # spread over the whole sample (the ids are sorted: the first 1,000 would be one part)
+    assert drawn[0] == 0 and drawn[-1] >= n - 3
+    np.testing.assert_array_equal(np.asarray(fig.data[0].x, dtype=np.float32), points[drawn, 0])
+    for step, frame in zip(km.history, fig.to_dict()["frames"]):
+        assert np.array_equal(_decoded(frame["data"][0]["marker"]["color"]), step.labels[drawn])
+    # the numbers still count every vector
+    assert _decoded(fig.to_dict()["frames"][-1]["data"][4]["y"]).sum() == n
+    # fewer displayed vectors than that: all drawn
+    np.testing.assert_array_equal(figures.animated_sample(300), np.arange(300))
+
+
+def test_first_training_frame_says_the_other_iterations_are_coming():
+    points, ids, km, paths = _toy_training()
+    fig = figures.training_animation(points, ids, km.history[:1], paths[:1], "toy", playing_total=7)
+    assert "Iteration 0 of 6" in fig.layout.title.text  # what bench.app_timing waits for
+    assert not fig.frames and not fig.layout.updatemenus
+    assert fig.data[9].text[0].startswith("Iteration 0 of 6")
+
+
+def test_step_strip_sits_above_the_panels_and_keeps_the_gap_between_the_right_ones():
+    """The strip takes the top of the figure; the right panels keep the 0.2 gap that holds the
+    upper one's x title and the lower one's heading (in presenter view they overlapped)."""
+    import pytest
+
+    points, ids, km, paths = _toy_training()
+    fig = figures.training_animation(points, ids, km.history, paths, "toy")
+    lay = fig.layout
+    assert lay.yaxis2.domain[0] - lay.yaxis4.domain[1] == pytest.approx(0.2)
+    panels_top = max(lay.yaxis.domain[1], lay.yaxis2.domain[1])
+    assert lay.yaxis10.domain[0] > panels_top
+    assert sorted(a.y for a in lay.annotations) == pytest.approx([lay.yaxis4.domain[1], panels_top, panels_top])

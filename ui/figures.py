@@ -20,11 +20,15 @@ MISSED = "#d73027"
 WRONG = "#f28e2b"
 EMPTY = "#d73027"
 REPAIRED = "#f5b800"
+SIZES_BAR = "#4c78a8"
 FONT = dict(size=13)
 TITLE_FONT = dict(size=15)
 SUBPLOT_TITLE_SIZE = 12
 AXIS_2D = dict(showticklabels=False, zeroline=False, showgrid=False)
-PLAY_MS = 100  # 10 frames a second at most (issue #15)
+# The player's time per frame: 80 ms asks for 12.5 frames a second. A browser starts the next
+# frame on its first display refresh (every 16.7 ms) after this time has passed, so 100 ms
+# gave at most 8-9 frames a second, under issue #15's 10.
+PLAY_MS = 80
 
 
 # Okabe & Ito's colour-blind-safe set without its green, vermillion and black, which the
@@ -216,8 +220,26 @@ def _step_title(step, total):
 #: Traces of the training animation that its frames change, in the figure's trace order:
 #: vectors (colours), centroid trails, centroids, this iteration's inertia, list sizes,
 #: the ✕ marks of empty lists and the ★ marks of repaired ones (these two only when some
-#: step has an empty or repaired list).
-ANIMATED_TRACES = (0, 1, 2, 4, 5, 7, 8)
+#: step has an empty or repaired list: :data:`MARK_TRACES`), and the line that names the step.
+ANIMATED_TRACES = (0, 1, 2, 4, 5, 7, 8, 9)
+MARK_TRACES = (7, 8)
+#: Vectors the training animation draws: each frame restyles every drawn point, and in the
+#: software rendering of a headless or GPU-less browser 5,000 points held it near 2 frames/s.
+ANIMATED_POINTS = 1000
+_STEP_AXES = ("x10", "y10")  # the strip above the panels where the step is named
+_PANELS_TOP = 0.9  # share of the plot height the three panels keep below that strip
+
+
+def animated_sample(n, size=ANIMATED_POINTS):
+    """Positions (into the displayed sample of ``n``) of the vectors the animation draws.
+
+    Evenly spaced through the displayed sample, whose ids are sorted: a uniform sample of
+    it that keeps each part of the data (e.g. the exercise's dense and sparse vectors) in
+    its share.
+    """
+    if n <= size:
+        return np.arange(n)
+    return np.arange(size) * n // size
 
 
 def training_animation(points, ids, history, paths, title, trail=8, playing_total=None):
@@ -227,8 +249,13 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     smallest integer type, positions, sorted sizes): colours come from a colourscale set once
     on the figure's traces, and an empty (✕) or repaired (★) list is a mark drawn over its
     centroid by a trace of its own. Plotly validates every list of colours or symbol names
-    element by element, which made a 50-iteration animation take seconds to build; the
-    browser also redraws less per frame.
+    element by element, which made a 50-iteration animation take seconds to build.
+
+    Frames play without a full redraw: every trace is SVG (plotly updates SVG traces in
+    place; WebGL ones only on a full redraw, which cost 0.4-1.3 s a frame in a software
+    renderer), at most :data:`ANIMATED_POINTS` vectors are drawn (:func:`animated_sample`),
+    and the step is named by a text trace above the panels (a redraw-free frame does not
+    redraw the figure's title).
 
     Parameters
     ----------
@@ -239,6 +266,8 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     """
     k = history[0].centroids.shape[0]
     total = playing_total or len(history)
+    drawn = animated_sample(len(ids))
+    points, ids = points[drawn], ids[drawn]
     fig = make_subplots(
         rows=2, cols=2, column_widths=[0.6, 0.4], row_heights=[0.5, 0.5],
         specs=[[{"rowspan": 2}, {"secondary_y": True}], [None, {}]],
@@ -261,14 +290,15 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
         ex, ey, empty = _marked(paths, i, np.flatnonzero(s.sizes == 0))
         rx, ry, repaired = _marked(paths, i, s.repaired)
         return [
-            dict(type="scattergl", marker=dict(color=s.labels[ids])),
-            dict(type="scattergl", x=tx, y=ty),
-            dict(type="scattergl", x=paths[i, :, 0], y=paths[i, :, 1],
+            dict(type="scatter", marker=dict(color=s.labels[ids])),
+            dict(type="scatter", x=tx, y=ty),
+            dict(type="scatter", x=paths[i, :, 0], y=paths[i, :, 1],
                  customdata=np.c_[list_ids, s.sizes].astype(np.int32)),
             dict(type="scatter", x=[s.iteration], y=[s.inertia]),
-            dict(type="bar", y=s.sizes[order], marker=dict(color=order), customdata=order),
-            dict(type="scattergl", x=ex, y=ey, customdata=empty),
-            dict(type="scattergl", x=rx, y=ry, customdata=repaired),
+            dict(type="bar", y=s.sizes[order], customdata=order),
+            dict(type="scatter", x=ex, y=ey, customdata=empty),
+            dict(type="scatter", x=rx, y=ry, customdata=repaired),
+            dict(type="scatter", text=[_step_title(s, total)]),
         ]
 
     def typed(trace):
@@ -279,20 +309,20 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
         return out
 
     first = frame_traces(0)
-    fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="vectors",
-                               customdata=ids, hovertemplate="vector %{customdata}<extra></extra>",
-                               showlegend=False,
-                               marker=_label_marker(first[0]["marker"]["color"], k, size=4, opacity=0.75)),
+    fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name="vectors",
+                             customdata=ids, hovertemplate="vector %{customdata}<extra></extra>",
+                             showlegend=False,
+                             marker=_label_marker(first[0]["marker"]["color"], k, size=4, opacity=0.75)),
                   row=1, col=1)
-    fig.add_trace(go.Scattergl(mode="lines", name="centroid path", line=dict(color="#333", width=1),
-                               hoverinfo="skip", showlegend=True, x=first[1]["x"], y=first[1]["y"]),
+    fig.add_trace(go.Scatter(mode="lines", name="centroid path", line=dict(color="#333", width=1),
+                             hoverinfo="skip", showlegend=True, x=first[1]["x"], y=first[1]["y"]),
                   row=1, col=1)
-    fig.add_trace(go.Scattergl(mode="markers", name="centroid",
-                               hovertemplate="list %{customdata[0]}: %{customdata[1]} vectors<extra></extra>",
-                               marker=dict(symbol="diamond", size=11, color=list_ids, colorscale=_colorscale(k),
-                                           cmin=0, cmax=max(k - 1, 1), showscale=False,
-                                           line=dict(color="#222222", width=2)),
-                               x=first[2]["x"], y=first[2]["y"], customdata=first[2]["customdata"]),
+    fig.add_trace(go.Scatter(mode="markers", name="centroid",
+                             hovertemplate="list %{customdata[0]}: %{customdata[1]} vectors<extra></extra>",
+                             marker=dict(symbol="diamond", size=11, color=list_ids, colorscale=_colorscale(k),
+                                         cmin=0, cmax=max(k - 1, 1), showscale=False,
+                                         line=dict(color="#222222", width=2)),
+                             x=first[2]["x"], y=first[2]["y"], customdata=first[2]["customdata"]),
                   row=1, col=1)
     fig.add_trace(go.Scatter(x=its, y=inertia, mode="lines+markers", name="inertia",
                              line=dict(color="#4c78a8"), marker=dict(size=4),
@@ -301,10 +331,10 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     fig.add_trace(go.Scatter(mode="markers", name="this iteration", showlegend=False,
                              marker=dict(size=13, color="#e45756", symbol="circle-open", line_width=3),
                              hoverinfo="skip", x=first[3]["x"], y=first[3]["y"]), row=1, col=2)
+    # one colour: plotly.js warns on the console for every bar whose colour is a number on a
+    # colourscale, on every frame (a fifth of a frame's time)
     fig.add_trace(go.Bar(name="list size", showlegend=False, x=np.arange(k), y=first[4]["y"],
-                         marker=dict(color=first[4]["marker"]["color"], colorscale=_colorscale(k),
-                                     cmin=0, cmax=max(k - 1, 1), showscale=False),
-                         customdata=first[4]["customdata"],
+                         marker_color=SIZES_BAR, customdata=first[4]["customdata"],
                          hovertemplate="list %{customdata}: %{y} vectors<extra></extra>"), row=2, col=2)
     fig.add_trace(go.Scatter(x=its, y=shift, mode="lines", name="shift",
                              line=dict(color="#72b7b2", dash="dot"),
@@ -314,23 +344,27 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
     for name, sym, size, color, tr in (("empty list", "x", 14, EMPTY, first[5]),
                                        ("repaired this step", "star", 17, REPAIRED, first[6])):
         none = tr["customdata"][0] < 0  # as the legend-only keys were: [None] keeps the key
-        fig.add_trace(go.Scattergl(x=[None] if none else tr["x"], y=[None] if none else tr["y"],
-                                   customdata=tr["customdata"], mode="markers",
-                                   name=name, marker=dict(symbol=sym, size=size, color=color,
-                                                          line=dict(color="#222222", width=1)),
-                                   hovertemplate=f"list %{{customdata}}: {name}<extra></extra>"),
+        fig.add_trace(go.Scatter(x=[None] if none else tr["x"], y=[None] if none else tr["y"],
+                                 customdata=tr["customdata"], mode="markers",
+                                 name=name, marker=dict(symbol=sym, size=size, color=color,
+                                                        line=dict(color="#222222", width=1)),
+                                 hovertemplate=f"list %{{customdata}}: {name}<extra></extra>"),
                       row=1, col=1)
+    _step_strip(fig, first[7]["text"])
 
     if len(history) > 1:
         # the ✕ / ★ traces stay out of the frames when no list is ever empty or repaired
         marks = any(s.n_empty or len(s.repaired) for s in history)
-        animated = list(ANIMATED_TRACES) if marks else list(ANIMATED_TRACES[:-2])
+        animated = [t for t in ANIMATED_TRACES if marks or t not in MARK_TRACES]
+        slots = [ANIMATED_TRACES.index(t) for t in animated]
         fig.frames = [
-            dict(name=str(s.iteration), data=[typed(t) for t in frame_traces(i)[: len(animated)]],
-                 traces=animated,
-                 layout=dict(title=dict(text=f"{title} — {_step_title(s, total)}")))
+            dict(name=str(s.iteration), traces=animated,
+                 data=[typed(t) for j, t in enumerate(frame_traces(i)) if j in slots])
             for i, s in enumerate(history)
         ]
+        heading = f"{title} — Iteration 0 to {total - 1}"
+    else:  # the first frame, drawn while the other iterations are computed
+        heading = f"{title} — Iteration 0 of {total - 1}; computing the others…"
     xy_all = np.vstack([points, paths.reshape(-1, 2)])
     _fixed_axes(fig, xy_all, row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2, range=[-0.5, max(total - 1, 1) + 0.5])
@@ -339,24 +373,48 @@ def training_animation(points, ids, history, paths, title, trail=8, playing_tota
                      tickmode="auto", nticks=6, tickformat=".3~g")
     fig.update_xaxes(title_text="lists, largest first", row=2, col=2, showticklabels=False)
     fig.update_yaxes(title_text="vectors", row=2, col=2, range=[0, ymax])
-    _layout(fig, f"{title} — {_step_title(history[0], total)}", height=700)
+    _layout(fig, heading, height=700)
     if len(history) > 1:
         _add_player(fig, [str(s.iteration) for s in history])
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0, yanchor="top"), bargap=0.05)
     return fig
 
 
+def _step_strip(fig, text):
+    """The line naming the shown step (iteration, inertia, shift, empty lists), above the panels.
+
+    A text trace on axes of its own: frames update it in place, where the figure's title
+    would need a full redraw. The panels and their titles move down to make room.
+    """
+    # the right-hand panels each give up half the room, so the gap between them (for the
+    # upper one's x title and the lower one's heading, larger in presenter view) stays
+    half = (1 - _PANELS_TOP) / 2
+    top, (lo2, _), (_, hi4) = _PANELS_TOP, fig.layout.yaxis2.domain, fig.layout.yaxis4.domain
+    fig.layout.yaxis.domain = [0, top]
+    fig.layout.yaxis2.domain = [lo2 - half, top]
+    fig.layout.yaxis4.domain = [0, hi4 - half]
+    for note in fig.layout.annotations:  # the panels' headings, at their tops
+        note.y = top if note.y == 1 else hi4 - half
+    xa, ya = _STEP_AXES
+    hidden = dict(visible=False, range=[0, 1], autorange=False, fixedrange=True)
+    fig.update_layout({f"xaxis{xa[1:]}": dict(domain=[0, 1], anchor=ya, **hidden),
+                       f"yaxis{ya[1:]}": dict(domain=[0.95, 1], anchor=xa, **hidden)})
+    fig.add_trace(go.Scatter(x=[0], y=[0.5], xaxis=xa, yaxis=ya, mode="text", text=text,
+                             textposition="middle right", textfont=dict(size=14), name="step",
+                             hoverinfo="skip", showlegend=False, cliponaxis=False))
+
+
 def _add_player(fig, names):
-    """Play/pause buttons and an iteration slider (Scattergl frames need redraw)."""
-    go_frame = lambda ms, redraw: dict(frame=dict(duration=ms, redraw=redraw),
-                                       transition=dict(duration=0), mode="immediate")
+    """Play/pause buttons and an iteration slider; frames update the SVG traces in place (no redraw)."""
+    go_frame = lambda ms: dict(frame=dict(duration=ms, redraw=False),
+                               transition=dict(duration=0), mode="immediate")
     fig.update_layout(
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=-0.11, xanchor="left", yanchor="top",
             pad=dict(t=0, r=10), showactive=False,
             buttons=[
-                dict(label="▶ Play", method="animate", args=[None, {**go_frame(PLAY_MS, True), "fromcurrent": True}]),
-                dict(label="❚❚ Pause", method="animate", args=[[None], go_frame(0, False)]),
+                dict(label="▶ Play", method="animate", args=[None, {**go_frame(PLAY_MS), "fromcurrent": True}]),
+                dict(label="❚❚ Pause", method="animate", args=[[None], go_frame(0)]),
             ],
         )],
         sliders=[dict(
@@ -364,7 +422,7 @@ def _add_player(fig, names):
             # put Pause over the slider's start on a 1024 px screen
             active=0, x=0.0, y=-0.09, len=1.0, xanchor="left", yanchor="top",
             currentvalue=dict(visible=False), pad=dict(t=0, b=0, l=170),
-            steps=[dict(label=n, method="animate", args=[[n], go_frame(0, True)]) for n in names],
+            steps=[dict(label=n, method="animate", args=[[n], go_frame(0)]) for n in names],
         )],
     )
     fig.update_layout(margin=dict(b=170))
