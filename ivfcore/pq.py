@@ -22,7 +22,8 @@ coarse step has already computed. The codebooks are trained by squared L2 on the
 as FAISS's ``ProductQuantizer`` does whatever the index's metric.
 
 The codebooks are trained by Lloyd's k-means, one run per sub-space (in parallel threads), on
-at most 256 vectors per codeword, as FAISS's ``ProductQuantizer`` does with its own k-means.
+at most 256 vectors per codeword, as FAISS's ``ProductQuantizer`` does with its own k-means;
+its passes and the encoding of every vector are the compiled loops of :mod:`ivfcore.codewords`.
 For L2 with residuals the search splits each table as FAISS does (``use_precomputed_table``):
 a part per list, computed once with the index, plus a part per query; the scan itself, table
 look-ups summed over the codes of every probed list, is the compiled loop of
