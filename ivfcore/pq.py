@@ -22,7 +22,8 @@ coarse step has already computed. The codebooks are trained by squared L2 on the
 as FAISS's ``ProductQuantizer`` does whatever the index's metric.
 
 The codebooks are trained by Lloyd's k-means, one run per sub-space (in parallel threads), on
-at most 256 vectors per codeword, as FAISS's ``ProductQuantizer`` does with its own k-means.
+at most 256 vectors per codeword, as FAISS's ``ProductQuantizer`` does with its own k-means;
+its passes and the encoding of every vector are the compiled loops of :mod:`ivfcore.codewords`.
 For L2 with residuals the search splits each table as FAISS does (``use_precomputed_table``):
 a part per list, computed once with the index, plus a part per query; the scan itself, table
 look-ups summed over the codes of every probed list, is the compiled loop of
@@ -50,10 +51,7 @@ KMEANS_TOL = 1e-4  # train_kmeans's default: stop once the codebook moves less t
 # Threads that train codebooks (one sub-space each) and encode row chunks: numpy's matrix
 # products and argmin release the interpreter lock.
 BUILD_THREADS = max(1, min(4, os.cpu_count() or 1))
-# Distances per block when finding nearest codewords: a 256 KB block stays in the core's own
-# cache for the argmin (measured at 65,536 x 8 against 256 codewords: 10 ms per pass, against
-# 20 ms with 4,096-row blocks).
-LABEL_BLOCK_ELEMENTS = 1 << 16
+ENCODE_ROWS = 8192  # rows per encoding task (tasks shared by the threads)
 ID_BYTES = 8  # an inverted list also stores one int64 id per vector (as FAISS)
 # Largest (nlist, m, ksub) per-list table kept with an index (FAISS's precomputed table): 32 MB
 # in float32; above it, each search block computes the tables of the lists it opens.
@@ -498,81 +496,116 @@ def _train_one(x, k, init, max_iter, rng):
     """The codebook of one sub-space, ``(k, dsub)``, and warnings.
 
     ``init="random"``: Lloyd's k-means as :func:`~ivfcore.train_kmeans` runs it (k distinct
-    random rows to start, an empty cluster moved to a random row, stop at ``max_iter`` or once
-    the shift is below 1e-4), with an assignment that only finds labels: the codebook needs no
-    inertia, and sub-vectors of a few dimensions make the distance block cheap to compute but
-    costly to pass over. Other inits go through :func:`~ivfcore.train_kmeans` itself.
+    random rows to start, an empty cluster moved to a random row, stop after ``max_iter``
+    updates or once the shift is below 1e-4). Each pass is one compiled loop that finds the
+    nearest codewords and adds up their rows (:func:`ivfcore.codewords.assign_and_sum`): the
+    codebook needs no inertia, and sub-vectors of a few dimensions make a distance block cheap
+    to compute but costly to pass over. Other inits go through :func:`~ivfcore.train_kmeans`.
     """
     if init != "random":
         km = train_kmeans(x, k, init=init, max_iter=max_iter, seed=rng, record_history=False)
         return km.centroids, km.warnings
+    from .codewords import assign_and_sum  # imports numba: only once a codebook is trained
+
     n, dsub = x.shape
     warnings = []
     if n < MIN_POINTS_PER_CENTROID * k:
         warnings.append(f"Only {n} training vectors for {k} codewords: fewer than "
                         f"{MIN_POINTS_PER_CENTROID} per codeword, so the codewords are poorly estimated.")
-    xa = _augmented(x)
-    x64 = x.astype(np.float64)
     c = x[np.sort(rng.choice(n, size=k, replace=False))].copy()
-    labels = _nearest_labels(xa, c)
-    for _ in range(max_iter):
-        counts = np.bincount(labels, minlength=k)
+    counts = None
+    for _ in range(max_iter):  # a pass, then the update: max_iter passes, as FAISS's k-means
+        _, sums, counts = assign_and_sum(x, c)
         new = c.copy()
         full = counts > 0
-        sums = np.stack([np.bincount(labels, weights=x64[:, t], minlength=k) for t in range(dsub)], axis=1)
         new[full] = (sums[full] / counts[full, None]).astype(x.dtype)
         for e in np.flatnonzero(~full):
             new[e] = x[int(rng.integers(n))]
         shift = float(np.linalg.norm((new - c).astype(np.float64)))
         c = new
-        labels = _nearest_labels(xa, c)
         if shift < KMEANS_TOL or shift == 0.0:
             break
-    n_empty = int(np.count_nonzero(np.bincount(labels, minlength=k) == 0))
+    n_empty = 0 if counts is None else int(np.count_nonzero(counts == 0))
     if n_empty:
-        warnings.append(f"{n_empty} of the {k} codewords have no training vector at the end of training.")
+        warnings.append(f"{n_empty} of the {k} codewords had no training vector in the last iteration "
+                        "(each was moved to a random training vector).")
     return c, warnings
-
-
-def _augmented(x):
-    """``[x, 1]``: one matrix product with ``[-2 c^T; |c|^2]`` gives ``|c|^2 - 2 x . c``."""
-    xa = np.empty((x.shape[0], x.shape[1] + 1), dtype=x.dtype)
-    xa[:, :-1] = x
-    xa[:, -1] = 1
-    return xa
-
-
-def _nearest_labels(xa, c):
-    """Nearest row of ``c`` (lowest index among equals) for each row of ``_augmented(x)``, int64.
-
-    ``argmin |x - c|^2 = argmin (|c|^2 - 2 x . c)``: one product and one pass per block.
-    """
-    ca = np.empty((c.shape[1] + 1, c.shape[0]), dtype=xa.dtype)
-    ca[:-1] = -2 * c.T
-    ca[-1] = np.einsum("kd,kd->k", c, c)
-    labels = np.empty(xa.shape[0], dtype=np.int64)
-    step = max(1, LABEL_BLOCK_ELEMENTS // c.shape[0])
-    for start in range(0, xa.shape[0], step):
-        np.argmin(xa[start : start + step] @ ca, axis=1, out=labels[start : start + step])
-    return labels
 
 
 def _encode(xb, centroids, labels, codebooks, by_residual):
     """Nearest codeword of every sub-vector (of the residual if ``by_residual``): (n, m) uint8.
 
-    Row chunks of bounded memory, encoded in threads.
+    Row chunks encoded in threads by the compiled loop of :mod:`ivfcore.codewords` (each row's
+    code depends on that row alone: the same codes whatever the number of threads).
     """
-    n, d = xb.shape
-    m, ksub, dsub = codebooks.shape
-    codes = np.empty((n, m), dtype=np.uint8)
-    step = chunk_rows(max(d, ksub))
+    from .codewords import encode
 
-    def encode(start):
-        stop = min(n, start + step)
-        r = xb[start:stop] - centroids[labels[start:stop]] if by_residual else xb[start:stop]
-        for j in range(m):
-            codes[start:stop, j] = _nearest_labels(_augmented(r[:, j * dsub : (j + 1) * dsub]), codebooks[j])
-
+    n = xb.shape[0]
+    codes = np.empty((n, codebooks.shape[0]), dtype=np.uint8)
+    step = ENCODE_ROWS
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
     with ThreadPoolExecutor(BUILD_THREADS) as pool:
-        list(pool.map(encode, range(0, n, step)))
+        list(pool.map(lambda start: encode(xb, centroids, labels, codebooks, by_residual, codes, start,
+                                           min(n, start + step)), range(0, n, step)))
     return codes
+
+
+def refine_sweeps(index, xq, *, k=10, refines=(1,), nprobes=None, true_ids=None, true_distances=None):
+    """:func:`~ivfcore.recall_sweep` of an IVF-PQ index at several refine factors, one scan each nprobe.
+
+    ``search(xq, k, nprobe, refine=r)`` takes the ``k * r`` best codes by ADC and re-ranks
+    them exactly; the ``k * r`` best are the first ``k * r`` of the ``k * max(refines)`` best
+    (the scan keeps its candidates in one order, ties by the order they were met). So one
+    search per nprobe with ``k * max(refines)`` candidates, re-ranked once per factor, gives
+    every factor's sweep: the same ids, recall and work as separate sweeps, for one scan
+    instead of ``len(refines)``.
+
+    Parameters
+    ----------
+    index : IVFPQIndex
+    xq : array-like, shape (m, d)
+    k : int
+    refines : sequence of int
+        Factors >= 1; 1 is the plain IVF-PQ search.
+    nprobes, true_ids, true_distances :
+        As :func:`~ivfcore.recall_sweep`.
+
+    Returns
+    -------
+    dict
+        ``{refine: RecallSweep}``, each equal to ``recall_sweep(index, xq, k=k, refine=refine, ...)``.
+    """
+    from .knn import tie_hits
+    from .sweep import RecallSweep, _queries, _truth, default_nprobes
+
+    xq = _queries(index, xq)
+    k = as_count(k, "k", low=1)
+    refines = sorted({as_count(r, "refine", low=1) for r in refines})
+    if not refines:
+        raise InputError("refines is empty: give at least one refine factor (1 = no re-ranking)")
+    kk = min(k, index.ntotal)
+    if nprobes is None:
+        nprobes = default_nprobes(index.nlist)
+    nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
+    true_ids, true_distances = _truth(index, xq, kk, true_ids, true_distances)
+    bound = index.tie_bounds(xq, true_ids, true_distances)
+    n_true = (true_ids >= 0).sum(axis=1)
+    rec = {r: np.empty((len(nprobes), xq.shape[0])) for r in refines}
+    work = np.empty((len(nprobes), xq.shape[0]))
+    near_sign = 1 if index.metric == "l2" else -1
+    for i, p in enumerate(nprobes):
+        res = IVFIndex.search(index, xq, kk * refines[-1], int(p))  # plain ADC, k * max(refines) best
+        exact = index.distances_to(xq, res.ids)  # inf / -inf where the id is -1
+        work[i] = res.n_distance_computations
+        for r in refines:
+            ids, dist = res.ids[:, : kk * r], exact[:, : kk * r]
+            if r > 1:  # as IVFPQIndex.search(refine=r): the k nearest of them by exact distance
+                top = np.argsort(near_sign * dist, axis=1, kind="stable")[:, :kk]
+                ids = np.take_along_axis(ids, top, axis=1)
+                dist = np.take_along_axis(dist, top, axis=1)
+                ids = np.where(np.isfinite(dist), ids, -1)
+            else:
+                ids, dist = ids[:, :kk], dist[:, :kk]
+            rec[r][i] = tie_hits(ids, dist, bound, n_true, index.metric) / true_ids.shape[1]
+    return {r: RecallSweep(kk, nprobes, rec[r].mean(axis=1), work.mean(axis=1), rec[r], work, index.ntotal)
+            for r in refines}

@@ -36,10 +36,12 @@ if ds.n // 2 < 2**nbits:
 
 n_queries = 100
 flat = cache.held_out(spec, tkey, n_queries, k, ds.x, ds.groups, km.centroids)
+REFINES = (2, 10)  # re-ranking factors drawn beside plain IVF-PQ (refine 1), residual codes only
 runs = {}
 for residual in (True, False):
     built = current.pq_index(n_queries, (m, nbits, residual), ds, km.centroids)
-    runs[residual] = cache.pq_held_out(spec, tkey, n_queries, k, (m, nbits, residual), built, flat)
+    runs[residual] = cache.pq_held_out(spec, tkey, n_queries, k, (m, nbits, residual), built, flat,
+                                       refines=REFINES if residual else ())
 pq = runs[True].index
 rel = cache.pq_errors(spec, tkey, n_queries, m, nbits, {r: runs[r].index for r in runs})
 
@@ -56,8 +58,7 @@ mc[3].metric("Reconstruction error, raw vectors", fmt.percent(rel[False]))
 curves = [("IVF-Flat", flat.sweep, "#4c78a8", "solid"),
           (f"IVF-PQ, residuals (m = {m}, {nbits} bits)", runs[True].sweep, "#e45756", "solid"),
           (f"IVF-PQ, raw vectors (m = {m}, {nbits} bits)", runs[False].sweep, "#e45756", "dash")]
-REFINES = (2, 10)  # re-ranking factors drawn beside plain IVF-PQ (refine 1)
-refined = {r: cache.pq_refined(spec, tkey, n_queries, k, (m, nbits, True), r, runs[True]) for r in REFINES}
+refined = cache.pq_sweeps(spec, tkey, n_queries, k, (m, nbits, True), (1, *REFINES), runs[True].index, flat)
 curves += [(f"IVF-PQ, residuals, re-ranked (refine {r})", refined[r], color, "solid")
            for r, color in zip(REFINES, ("#b07aa1", "#6a3d9a"))]
 left, right = st.columns(2)

@@ -346,3 +346,20 @@ def test_build_reports_progress_per_codebook_then_encoding():
     build_ivfpq(ds.x, km.centroids, m=4, nbits=4, callback=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
 
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_refine_sweeps_equal_one_recall_sweep_per_refine(metric):
+    # One scan per nprobe for every refine factor must give exactly what separate sweeps give.
+    ds = make_dataset("imbalanced", seed=4, n=2000, d=16)
+    xb, xq = ds.x[:1900], ds.x[1900:]
+    c = train_kmeans(xb, 10, seed=0, record_history=False, metric=metric).centroids
+    index = build_ivfpq(xb, c, m=4, nbits=5, seed=0, metric=metric)
+    got = ivfcore.pq.refine_sweeps(index, xq, k=5, refines=(10, 1, 2))
+    assert sorted(got) == [1, 2, 10]
+    for r, sw in got.items():
+        want = ivfcore.recall_sweep(index, xq, k=5, refine=r)
+        np.testing.assert_array_equal(sw.nprobes, want.nprobes)
+        np.testing.assert_array_equal(sw.per_query_recall, want.per_query_recall)
+        np.testing.assert_array_equal(sw.per_query_computations, want.per_query_computations)
+    assert got[10].recall[-1] > got[1].recall[-1]  # re-ranking matters here: the test is not vacuous

@@ -369,16 +369,28 @@ def pq_index(spec, tkey, n_queries, pq, _x, _groups, _centroids, progress=None):
 
 
 @shared(show_spinner="Sweeping nprobe over the held-out queries…")
-def pq_held_out(spec, tkey, n_queries, k, pq, _index, _flat):
+def pq_sweeps(spec, tkey, n_queries, k, pq, refines, _index, _flat):
+    """Recall sweeps of an IVF-PQ index (:func:`pq_index`) at each refine factor in ``refines``.
+
+    ``{refine: RecallSweep}`` on ``_flat``'s queries, truth and weights (the same vectors in
+    the same lists); 1 is plain IVF-PQ, above 1 the ``k * refine`` best re-ranked exactly. One
+    scan per nprobe serves every factor (:func:`ivfcore.pq.refine_sweeps`).
+    """
+    sweeps = ivfcore.pq.refine_sweeps(_index, _flat.queries, k=k, refines=refines, true_ids=_flat.true_ids,
+                                      true_distances=_flat.true_distances)
+    return {r: sw.weighted(_flat.sweep.weights) for r, sw in sweeps.items()}
+
+
+def pq_held_out(spec, tkey, n_queries, k, pq, _index, _flat, refines=(1,)):
     """:class:`HeldOut` of an IVF-PQ index (:func:`pq_index`) beside the IVF-Flat one, ``_flat``.
 
     Both hold the same vectors in the same lists (same centroids), so the queries, their exact
     neighbours and how those spread over the lists are ``_flat``'s; only the recall sweep is
-    the PQ index's own (the same weights).
+    the PQ index's own (the same weights). ``refines``: the factors :func:`pq_sweeps` computes
+    in the same scans (ask for the ones the page will show: they come at almost no cost).
     """
-    sweep = ivfcore.recall_sweep(_index, _flat.queries, k=k, true_ids=_flat.true_ids,
-                                 true_distances=_flat.true_distances)
-    return HeldOut(sweep=sweep.weighted(_flat.sweep.weights), groups=_flat.groups, shares=_flat.shares,
+    sweep = pq_sweeps(spec, tkey, n_queries, k, pq, tuple(sorted({1, *refines})), _index, _flat)[1]
+    return HeldOut(sweep=sweep, groups=_flat.groups, shares=_flat.shares,
                    spread=_flat.spread, index=_index, queries=_flat.queries, true_ids=_flat.true_ids,
                    true_distances=_flat.true_distances, given=_flat.given)
 
@@ -626,12 +638,3 @@ def practice(key, compute):
     return _practice().get_or_compute(key, compute)
 
 
-@shared(show_spinner="Re-ranking the IVF-PQ candidates by exact distance…")
-def pq_refined(spec, tkey, n_queries, k, pq, refine, _held):
-    """The PQ page's recall sweep with ``k * refine`` candidates re-ranked exactly.
-
-    ``_held``: the :class:`HeldOut` of that IVF-PQ index (same queries, truth and weights).
-    """
-    sw = ivfcore.recall_sweep(_held.index, _held.queries, k=k, true_ids=_held.true_ids,
-                              true_distances=_held.true_distances, refine=refine)
-    return sw.weighted(_held.sweep.weights)
