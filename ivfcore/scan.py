@@ -229,7 +229,7 @@ def scan_lists(xq, q_norms, xt, xs_norms, offsets, list_ids, probed, l2, allowed
     :data:`PARALLEL_MIN_ROWS` queries on the lists are split between numba's threads (one
     query, the app's click, stays on its thread).
     """
-    if xq.shape[0] >= PARALLEL_MIN_ROWS and numba.get_num_threads() > 1:
+    if xq.shape[0] >= PARALLEL_MIN_ROWS:
         _scan_parallel(xq, q_norms, xt, xs_norms, offsets, list_ids, probed, l2, allowed, out_d, out_i,
                        numba.get_num_threads())
     else:
