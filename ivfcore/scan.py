@@ -330,6 +330,8 @@ def smallest_per_row(d, k):
 
     Equal values go lowest column first: the first ``k`` columns of a stable argsort.
     """
+    if k == 1:  # argmin keeps the first of equal values too; no thread to wake (nprobe 1)
+        return np.argmin(d, axis=1).astype(np.int64)[:, None]
     out_d = np.empty((d.shape[0], k), dtype=d.dtype)
     out_i = np.empty((d.shape[0], k), dtype=np.int64)
     kernel = _smallest_parallel if d.shape[0] >= PARALLEL_MIN_ROWS else _smallest_serial
