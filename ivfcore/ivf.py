@@ -24,15 +24,16 @@ from .filtering import check_allowed, check_max_nprobe, lists_to_open
 from .knn import as_near, exact_knn, tie_bound
 from .metrics import check_metric, padding_value, prepare, to_reported
 from . import blas
-from .scan import push_block, scan_lists, smallest_per_row
+from .scan import list_block, list_blocks, push_block, scan_lists, smallest_per_row
 
 # From PER_LIST_WORK / d queries per opened list (on average) a search computes each list's
-# distances as one matrix product (BLAS, one thread) for all its queries; below, each query
-# scans its own lists (compiled, queries on every core). A product pays for its call sooner
-# on wide vectors. Measured in CPU time against FAISS (one thread each): exercise (d = 128,
-# 11+ queries per list) products 4-8x less than FAISS, the scan about 1x; GloVe 400k
-# (d = 50, nlist 1000): at 1.6 and 5 queries per list the scan (on two cores) finishes
-# first, at 20 the products (3.6x less CPU than FAISS, the scan 1.2x).
+# distances as one matrix product (BLAS, one thread) for all its queries; below, the compiled
+# scan goes list by list (every query of a list while the list is in cache, lists split
+# between the cores). A product pays for its call sooner on wide vectors. Measured side by
+# side at load 20 on 2 cores (ratios to FAISS's qps): exercise (d = 128, 10+ queries per
+# list) products 5-8x, the scan 2-3x; GloVe 400k (d = 50, nlist 1000) at 1.6 / 5 / 20
+# queries per list the scan 1.6x / 1.9x / 2.5x, products 1.3x / 2.2x / 2.7x: near the
+# threshold both routes are about even.
 PER_LIST_WORK = 512
 
 
@@ -143,8 +144,9 @@ class IVFIndex:
         self._c_norms = squared_norms(centroids)
         self._xb_norms_by_id = squared_norms(xb)  # for exact search (the reference answers)
         if self._stores_vectors:
-            # Vectors stored list by list, so a list scan reads one contiguous block.
-            self._xb_sorted = np.ascontiguousarray(xb[self.list_ids])
+            # Vectors stored list by list, each list one contiguous transposed (d, n) block
+            # (ivfcore.scan.list_blocks): a list scan reads one block, in SIMD lanes.
+            self._xb_lists = list_blocks(xb[self.list_ids], self.list_offsets)
             self._xb_norms = self._xb_norms_by_id[self.list_ids]
 
     @property
@@ -252,7 +254,7 @@ class IVFIndex:
         l2 = self.metric == "l2"
         q_norms = squared_norms(xq) if l2 else None
         # columns in list order, so each list's count is a difference of running sums
-        xs = self._xb_sorted if self._stores_vectors else self.xb[self.list_ids]
+        xs = self.xb[self.list_ids]
         xn = self._xb_norms_by_id[self.list_ids]
         step = chunk_rows(self.ntotal)
         for start in range(0, m, step):
@@ -390,13 +392,13 @@ class IVFIndex:
         filt = allowed is not None
         mask = allowed if filt else np.empty(0, dtype=np.bool_)
         if _queries_per_list(probed, self.nlist) * self.d < PER_LIST_WORK:
-            scan_lists(xq, q_norms, self._xb_sorted, self._xb_norms, self.list_offsets, self.list_ids,
+            scan_lists(xq, q_norms, self._xb_lists, self._xb_norms, self.list_offsets, self.list_ids,
                        probed, l2, mask, out_dist, out_ids)
             return probed
         width = probed.shape[1]
-        for _, lo, hi, who in self._by_list(probed):  # on one BLAS thread (see _search)
+        for lst, lo, hi, who in self._by_list(probed):  # on one BLAS thread (see _search)
             qi = who // width  # distinct: a query opens a list at most once
-            ip = xq[qi] @ self._xb_sorted[lo:hi].T
+            ip = xq[qi] @ list_block(self._xb_lists, self.list_offsets, lst, self.d)
             push_block(ip, qi, q_norms, self._xb_norms[lo:hi], self.list_ids[lo:hi], l2,
                        mask[lo:hi] if filt else mask, out_dist, out_ids)
         return probed

@@ -7,7 +7,7 @@ import ivfcore
 from ivfcore import ivf as ivf_module
 from ivfcore import scan as scan_module
 from ivfcore.distances import pairwise_scores, squared_norms
-from ivfcore.scan import push_block, push_rows, scan_lists, smallest_per_row
+from ivfcore.scan import list_block, list_blocks, push_block, push_rows, scan_lists, smallest_per_row
 
 
 @pytest.fixture(params=["serial", "parallel"])
@@ -53,7 +53,7 @@ def test_scan_lists_equals_numpy_over_the_probed_lists(metric, filtered, threads
     mask = allowed[index.list_ids] if filtered else np.empty(0, bool)
     got_d = np.full((len(xq), k), np.inf, np.float32)
     got_i = np.full((len(xq), k), -1, np.int64)
-    scan_lists(xq, q_norms, index._xb_sorted, index._xb_norms, index.list_offsets, index.list_ids,
+    scan_lists(xq, q_norms, index._xb_lists, index._xb_norms, index.list_offsets, index.list_ids,
                probed, l2, mask, got_d, got_i)
     scores = pairwise_scores(xq, index.xb, metric)
     for r in range(len(xq)):  # what the query may see: its probed lists, allowed vectors
@@ -64,6 +64,41 @@ def test_scan_lists_equals_numpy_over_the_probed_lists(metric, filtered, threads
     want_d, want_i = _reference_topk(scores, np.arange(index.ntotal), k)
     np.testing.assert_array_equal(got_i, want_i)
     np.testing.assert_allclose(got_d, want_d, rtol=1e-5, atol=1e-5)
+
+
+def test_list_blocks_hold_each_list_transposed():
+    x, _, c = _data(seed=7, d=5)
+    index = ivfcore.build_ivf(x, c)
+    assert index._xb_lists.shape == (x.size,)
+    for lst in range(index.nlist):
+        np.testing.assert_array_equal(list_block(index._xb_lists, index.list_offsets, lst, x.shape[1]),
+                                      x[index.list_members(lst)].T)
+    # an empty list is an empty block
+    offsets = np.array([0, 0, 2], dtype=np.int64)
+    xt = list_blocks(np.arange(6, dtype=np.float32).reshape(2, 3), offsets)
+    assert list_block(xt, offsets, 0, 3).shape == (3, 0)
+    np.testing.assert_array_equal(list_block(xt, offsets, 1, 3), [[0, 3], [1, 4], [2, 5]])
+
+
+@pytest.mark.parametrize("metric", ivfcore.METRICS)
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 40])
+def test_lists_split_between_threads_give_the_serial_answer(metric, parts):
+    """However the lists are cut between threads (more parts than lists too), the merged top-k is the serial one."""
+    x, xq, c = _data(seed=8, nlist=9)
+    index = ivfcore.build_ivf(x, c, metric=metric)
+    xq = index.prepare_queries(xq)
+    probed, _ = index._coarse(xq, 4)
+    l2 = metric == "l2"
+    q_norms = squared_norms(xq) if l2 else np.empty(0, xq.dtype)
+    args = (xq, q_norms, index._xb_lists, index._xb_norms, index.list_offsets, index.list_ids, probed, l2,
+            np.empty(0, bool))
+    want_d, want_i = np.full((len(xq), 10), np.inf, np.float32), np.full((len(xq), 10), -1, np.int64)
+    scan_module._scan_serial(*args, want_d, want_i)
+    got_d, got_i = np.full((len(xq), 10), np.inf, np.float32), np.full((len(xq), 10), -1, np.int64)
+    scan_module._scan_parallel(*args, got_d, got_i, parts)
+    np.testing.assert_array_equal(got_i, want_i)
+    np.testing.assert_array_equal(got_d, want_d)
+    assert (want_i[:, -1] >= 0).all()
 
 
 @pytest.mark.parametrize("metric", ["l2", "ip"])
