@@ -576,20 +576,13 @@ def refine_sweeps(index, xq, *, k=10, refines=(1,), nprobes=None, true_ids=None,
         ``{refine: RecallSweep}``, each equal to ``recall_sweep(index, xq, k=k, refine=refine, ...)``.
     """
     from .knn import tie_hits
-    from .sweep import RecallSweep, _queries, _truth, default_nprobes
+    from .sweep import RecallSweep, _setup
 
-    xq = _queries(index, xq)
-    k = as_count(k, "k", low=1)
     refines = sorted({as_count(r, "refine", low=1) for r in refines})
     if not refines:
         raise InputError("refines is empty: give at least one refine factor (1 = no re-ranking)")
-    kk = min(k, index.ntotal)
-    if nprobes is None:
-        nprobes = default_nprobes(index.nlist)
-    nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
-    true_ids, true_distances = _truth(index, xq, kk, true_ids, true_distances)
-    bound = index.tie_bounds(xq, true_ids, true_distances)
-    n_true = (true_ids >= 0).sum(axis=1)
+    xq, k, kk, nprobes, true_ids, true_distances, bound, n_true = _setup(
+        index, xq, k, nprobes, true_ids, true_distances)
     rec = {r: np.empty((len(nprobes), xq.shape[0])) for r in refines}
     work = np.empty((len(nprobes), xq.shape[0]))
     near_sign = 1 if index.metric == "l2" else -1

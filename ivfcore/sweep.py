@@ -144,16 +144,9 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
     products (cosine similarities), and a returned vector counts when its similarity is at
     least the k-th true one minus the tolerance.
     """
-    xq = _queries(index, xq)
-    k = as_count(k, "k", low=1)
-    kk = min(k, index.ntotal)
-    if nprobes is None:
-        nprobes = default_nprobes(index.nlist)
-    nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
-    true_ids, true_distances = _truth(index, xq, kk, true_ids, true_distances)
-    bound = index.tie_bounds(xq, true_ids, true_distances)
+    xq, k, kk, nprobes, true_ids, true_distances, bound, n_true = _setup(
+        index, xq, k, nprobes, true_ids, true_distances)
     metric = getattr(index, "metric", "l2")
-    n_true = (true_ids >= 0).sum(axis=1)
     rec = np.empty((len(nprobes), xq.shape[0]))
     work = np.empty((len(nprobes), xq.shape[0]))
     for i, p in enumerate(nprobes):
@@ -162,6 +155,20 @@ def recall_sweep(index, xq, *, k=10, nprobes=None, true_ids=None, true_distances
         rec[i] = hits / true_ids.shape[1]
         work[i] = res.n_distance_computations
     return RecallSweep(kk, nprobes, rec.mean(axis=1), work.mean(axis=1), rec, work, index.ntotal)
+
+
+def _setup(index, xq, k, nprobes, true_ids, true_distances):
+    """A sweep's checked inputs: (xq, k, k capped at the index's size, sorted unique nprobes,
+    exact ids and distances, each query's tie bound, each query's number of true neighbours)."""
+    xq = _queries(index, xq)
+    k = as_count(k, "k", low=1)
+    kk = min(k, index.ntotal)
+    if nprobes is None:
+        nprobes = default_nprobes(index.nlist)
+    nprobes = np.array(sorted({as_count(p, "nprobe", 1, index.nlist) for p in nprobes}), dtype=np.int64)
+    true_ids, true_distances = _truth(index, xq, kk, true_ids, true_distances)
+    bound = index.tie_bounds(xq, true_ids, true_distances)
+    return xq, k, kk, nprobes, true_ids, true_distances, bound, (true_ids >= 0).sum(axis=1)
 
 
 def _queries(index, xq):
