@@ -37,11 +37,15 @@ if ds.n // 2 < 2**nbits:
 n_queries = 100
 flat = cache.held_out(spec, tkey, n_queries, k, ds.x, ds.groups, km.centroids)
 REFINES = (2, 10)  # re-ranking factors drawn beside plain IVF-PQ (refine 1), residual codes only
-runs = {}
+runs, refined = {}, {}
 for residual in (True, False):
     built = current.pq_index(n_queries, (m, nbits, residual), ds, km.centroids)
-    runs[residual] = cache.pq_held_out(spec, tkey, n_queries, k, (m, nbits, residual), built, flat,
-                                       refines=REFINES if residual else ())
+    # one scan per nprobe gives the plain sweep and the re-ranked ones
+    sweeps = cache.pq_sweeps(spec, tkey, n_queries, k, (m, nbits, residual),
+                             (1, *REFINES) if residual else (1,), built, flat)
+    runs[residual] = cache.pq_held_out(built, flat, sweeps[1])
+    if residual:
+        refined = sweeps
 pq = runs[True].index
 rel = cache.pq_errors(spec, tkey, n_queries, m, nbits, {r: runs[r].index for r in runs})
 
@@ -58,7 +62,6 @@ mc[3].metric("Reconstruction error, raw vectors", fmt.percent(rel[False]))
 curves = [("IVF-Flat", flat.sweep, "#4c78a8", "solid"),
           (f"IVF-PQ, residuals (m = {m}, {nbits} bits)", runs[True].sweep, "#e45756", "solid"),
           (f"IVF-PQ, raw vectors (m = {m}, {nbits} bits)", runs[False].sweep, "#e45756", "dash")]
-refined = cache.pq_sweeps(spec, tkey, n_queries, k, (m, nbits, True), (1, *REFINES), runs[True].index, flat)
 curves += [(f"IVF-PQ, residuals, re-ranked (refine {r})", refined[r], color, "solid")
            for r, color in zip(REFINES, ("#b07aa1", "#6a3d9a"))]
 left, right = st.columns(2)

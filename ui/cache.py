@@ -381,18 +381,16 @@ def pq_sweeps(spec, tkey, n_queries, k, pq, refines, _index, _flat):
     return {r: sw.weighted(_flat.sweep.weights) for r, sw in sweeps.items()}
 
 
-def pq_held_out(spec, tkey, n_queries, k, pq, _index, _flat, refines=(1,)):
-    """:class:`HeldOut` of an IVF-PQ index (:func:`pq_index`) beside the IVF-Flat one, ``_flat``.
+def pq_held_out(index, flat, sweep):
+    """:class:`HeldOut` of an IVF-PQ index (:func:`pq_index`) beside the IVF-Flat one, ``flat``.
 
     Both hold the same vectors in the same lists (same centroids), so the queries, their exact
-    neighbours and how those spread over the lists are ``_flat``'s; only the recall sweep is
-    the PQ index's own (the same weights). ``refines``: the factors :func:`pq_sweeps` computes
-    in the same scans (ask for the ones the page will show: they come at almost no cost).
+    neighbours and how those spread over the lists are ``flat``'s; only the recall sweep (from
+    :func:`pq_sweeps`, refine 1) is the PQ index's own.
     """
-    sweep = pq_sweeps(spec, tkey, n_queries, k, pq, tuple(sorted({1, *refines})), _index, _flat)[1]
-    return HeldOut(sweep=sweep, groups=_flat.groups, shares=_flat.shares,
-                   spread=_flat.spread, index=_index, queries=_flat.queries, true_ids=_flat.true_ids,
-                   true_distances=_flat.true_distances, given=_flat.given)
+    return HeldOut(sweep=sweep, groups=flat.groups, shares=flat.shares,
+                   spread=flat.spread, index=index, queries=flat.queries, true_ids=flat.true_ids,
+                   true_distances=flat.true_distances, given=flat.given)
 
 
 @shared(show_spinner="Decoding every vector to measure the error…")
